@@ -1,0 +1,134 @@
+"""Account codes of the Danish municipal chart of accounts, their names, and budget changes.
+
+A budget line's code is six digits, ``055771`` = hovedkonto ``05`` (zero-padded 5),
+hovedfunktion ``57``, funktion ``71``; officially written ``5.57.71`` and also ``05.57.71``
+(domain notes §3.1). The chart has hovedkonti 0-9 only, so a six-digit code must start with
+``0``; anything else is a typo or a longer account string, and is refused.
+
+Names change between budget years and municipalities shorten them (§3.3), so the code is the
+key everywhere; :func:`chart_names` only gives a reference name for display, from the bundled
+``data/chart_of_accounts.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from goaltrack.errors import DataError
+
+ACCOUNT_CODE_HELP = "account code must be 6 digits like '055771' or dotted like '5.57.71'"
+
+# [0-9] rather than \d: \d also matches non-ASCII digits.
+_SIX = re.compile(r"0([0-9])([0-9]{2})([0-9]{2})")
+_DOTTED = re.compile(r"0?([0-9])\.([0-9]{2})\.([0-9]{2})")
+
+_QUOTE_LIMIT = 40
+
+
+@dataclass(frozen=True, order=True)
+class AccountCode:
+    """A parsed account code; ``code`` is the six-digit form, and orders the codes."""
+
+    code: str
+    hovedkonto: int
+    hovedfunktion: int
+    funktion: int
+
+    @property
+    def dotted(self) -> str:
+        """The official notation, e.g. ``5.57.71``."""
+        return f"{self.hovedkonto}.{self.hovedfunktion:02d}.{self.funktion:02d}"
+
+    @property
+    def hovedkonto_code(self) -> str:
+        return f"{self.hovedkonto:02d}"
+
+    @property
+    def hovedfunktion_code(self) -> str:
+        return f"{self.hovedfunktion:02d}"
+
+    @property
+    def funktion_code(self) -> str:
+        return f"{self.funktion:02d}"
+
+    @property
+    def hovedfunktion_dotted(self) -> str:
+        """The hovedfunktion as the chart names it, e.g. ``5.57``."""
+        return f"{self.hovedkonto}.{self.hovedfunktion:02d}"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def parse_account_code(code: str) -> AccountCode:
+    """Parse ``055771``, ``05.57.71`` or ``5.57.71``; raise :class:`DataError` otherwise."""
+    if not isinstance(code, str):
+        # An unquoted 055771 in YAML or a spreadsheet arrives as the int 55771, minus its zero.
+        raise DataError(f"{ACCOUNT_CODE_HELP}, got {type(code).__name__} {_quote(code)}")
+    text = code.strip()
+    m = _SIX.fullmatch(text) or _DOTTED.fullmatch(text)
+    if m is None:
+        raise DataError(f"{ACCOUNT_CODE_HELP}, got {_quote(code)}")
+    hk, hf, fn = int(m[1]), int(m[2]), int(m[3])
+    return AccountCode(f"0{hk}{hf:02d}{fn:02d}", hk, hf, fn)
+
+
+def _quote(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > _QUOTE_LIMIT:
+        text = text[:_QUOTE_LIMIT] + "..."
+    return repr(text)
+
+
+@cache
+def chart_of_accounts() -> dict[str, Any]:
+    """The bundled reference table, read once on first use."""
+    path = resources.files("goaltrack").joinpath("data", "chart_of_accounts.json")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def chart_names(code: str | AccountCode) -> tuple[str | None, str | None, str | None]:
+    """Reference names of the code's (hovedkonto, hovedfunktion, funktion); None where unknown."""
+    account = code if isinstance(code, AccountCode) else parse_account_code(code)
+    chart = chart_of_accounts()
+
+    def name(section: str, key: str) -> str | None:
+        entry = chart.get(section, {}).get(key)
+        return None if entry is None else str(entry["name"])
+
+    return (
+        name("hovedkonti", str(account.hovedkonto)),
+        name("hovedfunktioner", account.hovedfunktion_dotted),
+        name("funktioner", account.dotted),
+    )
+
+
+def percent_change(old: float, new: float) -> float | None:
+    """The change from ``old`` to ``new`` in percent of ``|old|``; None when there is none.
+
+    Dividing by ``|old|`` keeps the sign of the result equal to the sign of ``new - old``, so
+    for a negative base (a net income line) a negative change means the income grew:
+    -95 -> -96 is -1.1 %, i.e. a 1.1 % larger net income (domain notes §1.8). A change from 0
+    has no percentage and gives None instead of raising; so does a NaN or infinite input,
+    because tables call this per row and show None as "n/a".
+    """
+    if old == 0 or not (math.isfinite(old) and math.isfinite(new)):
+        return None
+    return (new - old) / abs(old) * 100.0
+
+
+__all__ = [
+    "ACCOUNT_CODE_HELP",
+    "AccountCode",
+    "chart_names",
+    "chart_of_accounts",
+    "parse_account_code",
+    "percent_change",
+]

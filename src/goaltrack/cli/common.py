@@ -1,0 +1,80 @@
+"""Pieces shared by command modules: the app context, shared options, output helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from goaltrack.context import AppContext
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def ensure_app(ctx: click.Context) -> AppContext:
+    """The invocation's :class:`AppContext`, made from the root group's options once.
+
+    Click resolves a subcommand before the root callback runs, so plugin-command lookup may
+    need the context first; both paths come here.
+    """
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        p = root.params
+        app = AppContext(
+            db=p.get("db"),
+            config_file=p.get("config_file"),
+            debug=bool(p.get("debug")),
+            plugins_dirs=tuple(p.get("plugins_dirs") or ()),
+        )
+        root.obj = app
+        root.call_on_close(app.close)
+    assert isinstance(root.obj, AppContext)
+    return root.obj
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def plan_option(required: bool = False) -> Callable[[F], F]:
+    return click.option(
+        "--plan",
+        "plan_slug",
+        metavar="SLUG",
+        required=required,
+        help="The plan to use (default: the only plan in the database).",
+    )
+
+
+def format_option(choices: tuple[str, ...] = ("table", "json", "csv"), default: str = "table") -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def output_option() -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE (atomically) instead of standard output.",
+    )
+
+
+def emit(text: str | bytes, output: Path | None) -> None:
+    """Write to ``output`` atomically, or to stdout."""
+    if output is None:
+        if isinstance(text, bytes):
+            click.get_binary_stream("stdout").write(text)
+        else:
+            click.echo(text, nl=not text.endswith("\n"))
+        return
+    from goaltrack.fileio import write_atomic
+
+    write_atomic(output, text)

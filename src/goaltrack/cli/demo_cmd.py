@@ -1,0 +1,23 @@
+"""``goaltrack demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from goaltrack.cli.common import pass_app
+from goaltrack.context import AppContext
+
+
+@click.command(name="demo")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"), show_default=True, help="Directory for the demo database and files.",
+)
+@pass_app
+def demo_cmd(app: AppContext, out_dir: Path) -> None:
+    """Load the bundled plan into a fresh database under --out and show what it holds."""
+    from goaltrack.demo import run_demo
+
+    run_demo(app, out_dir, echo=click.echo)

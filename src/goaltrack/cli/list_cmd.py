@@ -1,0 +1,41 @@
+"""``goaltrack list KIND``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from goaltrack.cli.common import emit, output_option, pass_app, plan_option
+from goaltrack.context import AppContext
+
+KINDS = ("national-goals", "focus-areas", "target-groups", "initiatives", "indicators", "accounts")
+
+
+@click.command(name="list")
+@click.argument("kind", type=click.Choice(KINDS))
+@plan_option()
+@click.option("--level", type=click.Choice(["strategic", "annual"]), help="Focus areas of one level only.")
+@click.option(
+    "--format", "fmt", default="table", show_default=True, metavar="FORMAT",
+    help="table, json or csv (or an output format a plugin adds).",
+)
+@output_option()
+@pass_app
+def list_cmd(app: AppContext, kind: str, plan_slug: str | None, level: str | None, fmt: str, output: Path | None) -> None:
+    """List the items of one KIND with their links.
+
+    Without --plan, items of every loaded plan are listed. In table output an inferred
+    link is marked with *. The JSON output is a list of objects with stable keys
+    (see docs/cli.md).
+    """
+    from goaltrack.db import plan_id_for
+    from goaltrack.listing import list_items
+    from goaltrack.render import render
+
+    if level and kind != "focus-areas":
+        raise click.UsageError("--level applies to focus-areas only")
+    with app.engine().connect() as conn:
+        plan_id = plan_id_for(conn, plan_slug) if plan_slug else None
+        report = list_items(conn, kind, plan_id, level=level)
+    emit(render(app, report, fmt), output)

@@ -1,0 +1,148 @@
+"""``goaltrack plan ...``: validate, load, export, list, show and describe plan files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from goaltrack.cli.common import emit, output_option, pass_app
+from goaltrack.context import AppContext
+
+
+@click.group(name="plan")
+def plan_group() -> None:
+    """Plan files: validate, load into the database, export back to YAML."""
+
+
+@plan_group.command(name="validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def plan_validate(files: tuple[Path, ...]) -> None:
+    """Check plan FILES without touching the database.
+
+    Every problem is reported, one per line, as FILE:LINE:COL: field: message.
+    Exits 1 if any file has a problem.
+    """
+    from goaltrack.errors import ValidationError
+    from goaltrack.planfile.validate import MAX_REPORTED, read_plans
+
+    plans, problems = read_plans(list(files))
+    if problems:
+        raise ValidationError(problems, limit=MAX_REPORTED)
+    for p in plans:
+        click.echo(f"{p.path}: OK ({p.plan.plan.slug})")
+
+
+@plan_group.command(name="load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Delete items the file no longer has (never recorded data).")
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change, then roll back.")
+@pass_app
+def plan_load(app: AppContext, files: tuple[Path, ...], prune: bool, dry_run: bool) -> None:
+    """Load plan FILES into the database (creating it if needed).
+
+    Loading is an upsert by code: loading the same file twice changes nothing; an edited
+    file updates and adds items, and what it no longer has is reported (deleted only with
+    --prune). All files load in one transaction: if one is invalid, nothing changes.
+    """
+    from goaltrack.config import recorder_name
+    from goaltrack.planfile.load import load_plans
+    from goaltrack.planfile.validate import MAX_REPORTED, read_plans
+
+    plans, problems = read_plans(list(files))
+    if problems:
+        from goaltrack.errors import ValidationError
+
+        raise ValidationError(problems, limit=MAX_REPORTED)
+    engine = app.engine(create=True)
+    results = load_plans(engine, plans, prune=prune, recorded_by=recorder_name(None, app.config), dry_run=dry_run)
+    for r in results:
+        click.echo(("(dry run) " if dry_run else "") + r.summary())
+        for entry in r.not_in_file:
+            if entry not in r.pruned:
+                click.echo(f"  not in file: {entry}" + ("" if prune else " (kept; use --prune to delete)"))
+        for entry in r.pruned:
+            click.echo(f"  pruned: {entry}")
+        for entry in r.kept:
+            click.echo(f"  kept: {entry}")
+
+
+@plan_group.command(name="export")
+@click.argument("slug")
+@output_option()
+@pass_app
+def plan_export(app: AppContext, slug: str, output: Path | None) -> None:
+    """Write plan SLUG from the database as a plan file (YAML).
+
+    The export loads back into an identical database.
+    """
+    from goaltrack.db import plan_id_for
+    from goaltrack.planfile.export import export_plan
+
+    engine = app.engine()
+    with engine.connect() as conn:
+        plan_id = plan_id_for(conn, slug)
+    emit(export_plan(engine, plan_id), output)
+
+
+@plan_group.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def plan_list(app: AppContext, fmt: str) -> None:
+    """List the plans in the database."""
+    from goaltrack.plans import plan_summaries
+
+    with app.engine().connect() as conn:
+        rows = plan_summaries(conn)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No plans loaded. Load one with `goaltrack plan load FILE`.")
+    for r in rows:
+        years = "–".join(str(y) for y in (r["years"][0], r["years"][-1])) if len(r["years"]) > 1 else str(r["years"][0])
+        mark = "  [synthetic]" if r["synthetic"] else ""
+        click.echo(f"{r['slug']:<28} {years:<10} {r['organisation']}: {r['title']}{mark}")
+
+
+@plan_group.command(name="show")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_app
+def plan_show(app: AppContext, slug: str, fmt: str) -> None:
+    """Show plan SLUG: its header and how many items of each kind it holds."""
+    from goaltrack.db import plan_id_for
+    from goaltrack.plans import plan_detail
+
+    with app.engine().connect() as conn:
+        detail = plan_detail(conn, plan_id_for(conn, slug))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    for key in ("slug", "title", "organisation", "years", "language", "currency", "amount_unit", "source", "content_hash"):
+        value = detail[key]
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = value.get("title", "") + (f" ({value['reference']})" if value.get("reference") else "")
+        click.echo(f"{key:<14} {value}")
+    if detail["synthetic"]:
+        click.echo(f"{'synthetic':<14} yes: example data, not a real plan")
+    click.echo("")
+    for kind, count in detail["counts"].items():
+        click.echo(f"{kind:<22} {count:>5}")
+
+
+@plan_group.command(name="schema")
+@output_option()
+def plan_schema(output: Path | None) -> None:
+    """Print the JSON Schema of plan files (generated from the validation models)."""
+    import json
+
+    from goaltrack.planfile.schema import json_schema
+
+    emit(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n", output)

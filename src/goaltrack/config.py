@@ -1,0 +1,134 @@
+"""The configuration file (``goaltrack.toml``).
+
+Search order: ``--config FILE``, then ``./goaltrack.toml``, then ``goaltrack.toml`` in the
+user config directory (``click.get_app_dir("goaltrack")``). Every setting is listed in
+:data:`SETTINGS` with its type and default, and documented in ``config/goaltrack.toml``;
+an unknown section or key is an error, so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goaltrack.errors import ConfigError
+
+# section -> key -> (type, default). Types are checked on load.
+SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
+    "database": {"url": (str, "goaltrack.db")},
+    "plugins": {"dirs": (list, [])},
+    "recording": {"by": (str, "")},
+    "scoring": {
+        "method": (str, "linear"),
+        "on_track": ((int, float), 0.9),
+        "at_risk": ((int, float), 0.7),
+    },
+    "checks": {"max_data_age_days": (int, 400)},
+    "reports": {"templates_dir": (str, ""), "lang": (str, "")},
+    "paths": {"allow_outside_plan_dir": (bool, False)},
+}
+
+CONFIG_NAME = "goaltrack.toml"
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def get(self, section: str, key: str) -> Any:
+        if section in self.values and key in self.values[section]:
+            return self.values[section][key]
+        return SETTINGS[section][key][1]
+
+    def path_setting(self, section: str, key: str) -> Path | None:
+        """A path setting, resolved against the config file's directory."""
+        value = self.get(section, key)
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        if not p.is_absolute() and self.path is not None:
+            p = self.path.parent / p
+        return p
+
+    def plugin_dirs(self) -> list[Path]:
+        base = self.path.parent if self.path else Path.cwd()
+        return [p if (p := Path(d).expanduser()).is_absolute() else base / p for d in self.get("plugins", "dirs")]
+
+
+def user_config_dir() -> Path:
+    import click
+
+    return Path(click.get_app_dir("goaltrack"))
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return explicit
+    for candidate in (Path.cwd() / CONFIG_NAME, user_config_dir() / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(explicit: Path | None = None) -> Config:
+    path = find_config(explicit)
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib puts "(at line N, column M)" at the end of its message.
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    return Config(path=path, values=_check(path, raw))
+
+
+def _check(path: Path, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    values: dict[str, dict[str, Any]] = {}
+    for section, table in raw.items():
+        if section not in SETTINGS:
+            known = ", ".join(sorted(SETTINGS))
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {known})")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key, value in table.items():
+            if key not in SETTINGS[section]:
+                known = ", ".join(sorted(SETTINGS[section]))
+                raise ConfigError(f"{path}: unknown setting {section}.{key} (known: {known})")
+            expected = SETTINGS[section][key][0]
+            # bool is an int in Python; refuse it where a number is wanted.
+            if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+                raise ConfigError(
+                    f"{path}: {section}.{key} must be {_type_name(expected)}, got {type(value).__name__}"
+                )
+        values[section] = dict(table)
+    return values
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    if isinstance(t, tuple):
+        return "a number"
+    return {str: "a string", list: "a list", int: "an integer", bool: "true or false"}.get(t, t.__name__)
+
+
+def recorder_name(explicit: str | None, config: Config) -> str:
+    """Who records: ``--by``, else the config file, else the OS user."""
+    if explicit:
+        return explicit
+    if configured := config.get("recording", "by"):
+        return str(configured)
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return os.environ.get("USER", "unknown")

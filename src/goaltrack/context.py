@@ -1,0 +1,75 @@
+"""Per-invocation state shared by CLI commands: settings, the database, the plugins.
+
+Everything is created on first use, so ``goaltrack --help`` touches neither the database
+nor a plugin, and nothing is global between invocations (or tests).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from goaltrack.config import Config, load_config
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from goaltrack.plugins import Plugins
+
+DEFAULT_DB = "goaltrack.db"
+
+
+@dataclass
+class AppContext:
+    db: str | None = None
+    config_file: Path | None = None
+    debug: bool = False
+    plugins_dirs: tuple[Path, ...] = ()
+    _config: Config | None = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
+    _plugins: Plugins | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_file)
+        return self._config
+
+    @property
+    def db_url(self) -> str:
+        """``--db``, else ``GOALTRACK_DB``, else the config file, else ``./goaltrack.db``."""
+        from goaltrack.db import normalise_url
+
+        raw = self.db or os.environ.get("GOALTRACK_DB")
+        if not raw:
+            raw = str(self.config.get("database", "url") or DEFAULT_DB)
+            if self.config.path is not None and "://" not in raw and not Path(raw).is_absolute():
+                raw = str(self.config.path.parent / raw)
+        return normalise_url(raw)
+
+    def engine(self, *, create: bool = False) -> Engine:
+        """The database engine; ``create`` allows making a new database (``init``)."""
+        if self._engine is None:
+            from goaltrack.db import open_engine
+
+            self._engine = open_engine(self.db_url, create=create)
+        return self._engine
+
+    @property
+    def plugins(self) -> Plugins:
+        if self._plugins is None:
+            from goaltrack.plugins import load_plugins
+
+            dirs = [*self.plugins_dirs, *self.config.plugin_dirs()]
+            self._plugins = load_plugins(plugin_dirs=dirs)
+        return self._plugins
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def setting(self, section: str, key: str) -> Any:
+        return self.config.get(section, key)

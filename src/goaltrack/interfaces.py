@@ -1,0 +1,271 @@
+"""The typed objects plugins register.
+
+Every registry hook in :mod:`goaltrack.hookspecs` passes a ``register`` callback that takes
+one of the classes below. Subclass it, set the class attributes, implement the abstract
+method. goaltrack records which plugin registered each object; two objects of one kind with
+the same ``name`` (or ``rule_id`` for checks) are an error naming both plugins.
+
+This module imports nothing heavy: plugins can import it at module level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+Status = Literal["on-track", "at-risk", "off-track", "no-data"]
+Severity = Literal["error", "warning", "info"]
+
+
+# --------------------------------------------------------------------------- data sources
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One measurement as a data source read it, before goaltrack validates it.
+
+    ``value`` is the text (or number) as found; goaltrack parses it against the indicator's
+    unit, so sources need not know units. ``line`` is the 1-based line (or record number)
+    in the file, used in error messages.
+    """
+
+    line: int
+    indicator: str
+    period: str
+    value: str | float | int | None
+    missing: str | None = None
+    note: str | None = None
+    source: str | None = None
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A record the source could not turn into a :class:`SourceRow`, with the reason."""
+
+    line: int
+    message: str
+    raw: str = ""
+
+
+class DataSource(ABC):
+    """Reads measurements from a file (``goaltrack import NAME FILE``)."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def read(
+        self, path: Path, options: Mapping[str, str]
+    ) -> Iterator[SourceRow | RejectedRow]:
+        """Yield rows in file order, streaming: never read the whole file into memory.
+
+        :param path: the file to read.
+        :param options: ``--option KEY=VALUE`` pairs from the command line (e.g. a mapping).
+        Raise :class:`goaltrack.errors.DataError` for a file that cannot be read at all.
+        """
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A current (not superseded) measurement, as scoring methods see it."""
+
+    period: str
+    start: dt.date
+    end: dt.date
+    value: float
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What a scoring method or computed indicator needs to know about an indicator."""
+
+    code: str
+    name: str
+    unit: str
+    direction: str | None
+    baseline: float | None = None
+    baseline_period: str | None = None
+    target: float | None = None
+    target_period: str | None = None
+    target_range: tuple[float, float] | None = None
+    target_type: str | None = None
+    on_track: float = 0.9
+    at_risk: float = 0.7
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of scoring one indicator: a score in [0, 1] or ``None`` when no data."""
+
+    score: float | None
+    status: Status
+    explanation: str
+
+    def __post_init__(self) -> None:
+        if self.score is not None and not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score {self.score} is outside [0, 1]")
+
+
+class ScoringMethod(ABC):
+    """Turns an indicator's baseline, target, direction and data into a :class:`Score`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def score(self, indicator: IndicatorSpec, observations: Sequence[Observation]) -> Score:
+        """Score ``indicator`` from its observations (oldest first; may be empty)."""
+
+
+# --------------------------------------------------------------------------- computed indicators
+
+
+@dataclass(frozen=True)
+class ComputedValue:
+    period: str
+    value: float
+    note: str | None = None
+
+
+class IndicatorKind(ABC):
+    """A computed indicator: its values are derived from the database, not recorded.
+
+    A plan declares ``computed: <name>`` and ``parameters`` on an indicator; the engine calls
+    :meth:`compute` whenever it needs the indicator's values.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    parameters: ClassVar[Mapping[str, str]] = {}  # parameter name -> description
+
+    @abstractmethod
+    def compute(
+        self, conn: Connection, plan_id: int, indicator: IndicatorSpec
+    ) -> list[ComputedValue]:
+        """Return the indicator's values, oldest first, using set-based SQL on ``conn``."""
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    message: str
+    item_kind: str | None = None
+    item_code: str | None = None
+
+
+class Check(ABC):
+    """A coverage or lint rule run by ``goaltrack check`` and shown in reports as gaps."""
+
+    rule_id: ClassVar[str]
+    severity: ClassVar[Severity] = "warning"
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def run(self, conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> Iterable[Finding]:
+        """Yield a :class:`Finding` for every item of the plan that breaks the rule."""
+
+
+# --------------------------------------------------------------------------- output formats
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    type: Literal["text", "int", "number", "percent", "date"] = "text"
+
+
+@dataclass
+class Table:
+    """A named table of a report; formats that only know rows (CSV, XLSX, table) use these."""
+
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass
+class Report:
+    """A report's data, built once and rendered by any :class:`OutputFormat`.
+
+    ``data`` is JSON-ready (the JSON format writes it as is); ``tables`` hold the same
+    content as flat tables; ``meta`` holds the title, plan slug, language and content hash.
+    """
+
+    kind: str
+    title: str
+    data: Any
+    tables: list[Table] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RenderOptions:
+    """How to render: language for labels and number formats, template overrides."""
+
+    lang: str = "en"
+    templates_dir: Path | None = None
+    stamp: str | None = None
+
+
+class OutputFormat(ABC):
+    """Renders a :class:`Report` to text or bytes (``--format NAME``)."""
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+    media_type: ClassVar[str]
+    binary: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def render(self, report: Report, options: RenderOptions) -> str | bytes:
+        """Return the rendered report; ``bytes`` if and only if :attr:`binary` is true."""
+
+
+REGISTRY_TYPES: dict[str, type] = {
+    "data_sources": DataSource,
+    "scoring_methods": ScoringMethod,
+    "output_formats": OutputFormat,
+    "indicators": IndicatorKind,
+    "checks": Check,
+}
+"""Which base class each registry hook accepts (hook ``register_<key>``)."""
+
+__all__ = [
+    "REGISTRY_TYPES",
+    "Check",
+    "Column",
+    "ComputedValue",
+    "DataSource",
+    "Finding",
+    "IndicatorKind",
+    "IndicatorSpec",
+    "Observation",
+    "OutputFormat",
+    "RejectedRow",
+    "RenderOptions",
+    "Report",
+    "Score",
+    "ScoringMethod",
+    "Severity",
+    "SourceRow",
+    "Status",
+    "Table",
+]

@@ -1,0 +1,283 @@
+"""The database schema, as SQLModel tables.
+
+A plan owns every item in it; items are keyed by ``(plan_id, code)`` (their natural key in
+the plan file), so loading a file again updates rows in place. ``position`` keeps the file's
+order, which makes ``plan export`` reproduce the file's layout.
+
+Links between items live in one table, :class:`Link`, because they all carry the same
+facts (``basis``, quote, note, weight, share) and are queried the same way; the item kinds
+are the names in :data:`ITEM_KINDS`.
+
+Measurements and initiative statuses are append-only: a new value for the same indicator
+and period supersedes the current one (``supersedes_id``/``superseded_at``) and never replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+ITEM_KINDS = (
+    "national_goal",
+    "focus_area",
+    "target_group",
+    "initiative",
+    "account",
+    "indicator",
+)
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+class Plan(SQLModel, table=True):
+    __tablename__ = "plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True)
+    title: str
+    organisation: str
+    years: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    language: str = "en"
+    currency: str = "EUR"
+    amount_unit: str = "1"
+    amount_scale: int = 1
+    source: dict[str, Any] | None = _json()
+    approved_by: str | None = None
+    approved_on: dt.date | None = None
+    hearing_bodies: list[str] | None = _json()
+    synthetic: bool = False
+    notes: str | None = None
+    content_hash: str = Field(default="", description="sha256 of the plan's canonical export")
+    source_file: str | None = None
+    loaded_at: dt.datetime | None = None
+
+
+class NationalGoal(SQLModel, table=True):
+    __tablename__ = "national_goal"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    code: str
+    position: int = 0
+    title: str
+    description: str | None = None
+    issuer: str | None = None
+    years: list[int] | None = _json()
+    new: bool = False
+    continued_from: int | None = None
+    source: dict[str, Any] | None = _json()
+
+
+class FocusArea(SQLModel, table=True):
+    __tablename__ = "focus_area"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    code: str
+    position: int = 0
+    level: str  # strategic | annual
+    title: str
+    description: str | None = None
+    years: list[int] | None = _json()
+    priorities: list[str] | None = _json()
+
+
+class TargetGroup(SQLModel, table=True):
+    __tablename__ = "target_group"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    code: str
+    position: int = 0
+    name: str
+    description: str | None = None
+
+
+class Initiative(SQLModel, table=True):
+    __tablename__ = "initiative"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    code: str
+    position: int = 0
+    title: str
+    description: str | None = None
+    focus_area_id: int | None = Field(default=None, foreign_key="focus_area.id", ondelete="SET NULL")
+    owner: str | None = None
+    status: str | None = None  # as declared in the plan file
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    code: str  # 6 digits, e.g. 055771
+    position: int = 0
+    name: str
+    # Derived from the code (see goaltrack.accounts); stored so reports can group in SQL.
+    hovedkonto: int
+    hovedfunktion: int
+    funktion: int
+    dotted: str  # 5.57.71
+
+
+class BudgetLine(SQLModel, table=True):
+    __tablename__ = "budget_line"
+    __table_args__ = (UniqueConstraint("account_id", "year", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    year: int
+    kind: str = "budget"  # budget | corrected | actual
+    amount: float
+    position: int = 0
+
+
+class DeclaredTotal(SQLModel, table=True):
+    """A total as printed in the source; compared with the lines, never recomputed."""
+
+    __tablename__ = "declared_total"
+    __table_args__ = (UniqueConstraint("plan_id", "label", "year", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    label: str
+    year: int
+    kind: str = "budget"
+    amount: float
+    accounts: list[str] | None = _json()  # None: all accounts of the plan
+    source: dict[str, Any] | None = _json()
+
+
+class Indicator(SQLModel, table=True):
+    __tablename__ = "indicator"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    code: str
+    position: int = 0
+    name: str
+    unit: str
+    direction: str | None = None
+    baseline_value: float | None = None
+    baseline_period: str | None = None
+    target_value: float | None = None
+    target_period: str | None = None
+    target_low: float | None = None
+    target_high: float | None = None
+    area: str | None = None
+    definition: str | None = None
+    source: dict[str, Any] | None = _json()
+    computed: str | None = None
+    parameters: dict[str, Any] | None = _json()
+    scoring: dict[str, Any] | None = _json()
+
+
+class Link(SQLModel, table=True):
+    """A link from one item to another, with its basis (explicit or inferred)."""
+
+    __tablename__ = "link"
+    __table_args__ = (
+        UniqueConstraint("src_kind", "src_id", "dst_kind", "dst_id"),
+        Index("ix_link_dst", "dst_kind", "dst_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    src_kind: str
+    src_id: int
+    dst_kind: str
+    dst_id: int
+    position: int = 0
+    basis: str  # explicit | inferred
+    quote: str | None = None
+    note: str | None = None
+    weight: float | None = None
+    share: float | None = None  # percent, for account links
+
+
+class Measurement(SQLModel, table=True):
+    """One value of an indicator for one period. Append-only: see the module docstring."""
+
+    __tablename__ = "measurement"
+    __table_args__ = (
+        # At most one current value per indicator and period.
+        Index(
+            "ux_measurement_current",
+            "indicator_id",
+            "period_code",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+        # Covers the latest-value-as-of query: current rows by indicator and period end.
+        Index(
+            "ix_measurement_latest",
+            "indicator_id",
+            "period_end",
+            "value",
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    period_code: str
+    freq: str
+    period_start: dt.date
+    period_end: dt.date
+    value: float | None = None
+    missing_reason: str | None = None
+    kind: str = "observed"  # observed | forecast
+    source: dict[str, Any] | None = _json()
+    note: str | None = None
+    recorded_by: str
+    recorded_at: dt.datetime
+    origin: str  # "plan:<file>#<sha256>", "record", "import:<file>#<sha256>"
+    correction: bool = False
+    position: int = 0  # order within the plan file, for plan-origin rows
+    # The row this one replaces; the replaced row gets ``superseded_at`` and stops being
+    # current. Pointing new -> old keeps every step of a supersession valid under the
+    # foreign key and the one-current-value index.
+    supersedes_id: int | None = Field(default=None, foreign_key="measurement.id")
+    superseded_at: dt.datetime | None = None
+
+
+class InitiativeStatus(SQLModel, table=True):
+    """A recorded status of an initiative; append-only, the latest one is current."""
+
+    __tablename__ = "initiative_status"
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    status: str
+    note: str | None = None
+    recorded_by: str
+    recorded_at: dt.datetime
+    origin: str = "status"
+
+
+ITEM_TABLES: dict[str, type[SQLModel]] = {
+    "national_goal": NationalGoal,
+    "focus_area": FocusArea,
+    "target_group": TargetGroup,
+    "initiative": Initiative,
+    "account": Account,
+    "indicator": Indicator,
+}

@@ -1,0 +1,1 @@
+"""Plan files: reading, validating, loading into the database and exporting."""

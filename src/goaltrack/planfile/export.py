@@ -1,0 +1,219 @@
+"""Exporting a plan from the database back to a plan file.
+
+The export is built as a :class:`~goaltrack.planfile.schema.PlanFile` (so it is valid by
+construction), dumped without defaults, and written as block-style YAML in the file's own
+order (``position``). Loading the export into an empty database gives the same rows;
+exporting again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from goaltrack import models as m
+from goaltrack.planfile import schema as s
+
+
+def export_plan(engine: Engine, plan_id: int) -> str:
+    with Session(engine) as session:
+        plan = build_planfile(session, plan_id)
+    data = _tidy(plan.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+    header = (
+        f"# goaltrack plan file, exported from the database.\n"
+        f"# plan: {plan.plan.slug}\n"
+    )
+    return header + dump_yaml(data)
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key, as people write YAML by hand.
+        super().increase_indent(flow, False)
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )
+
+
+def _tidy(value: Any) -> Any:
+    """Write whole numbers as integers (7332, not 7332.0)."""
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _rows(session: Session, model: type[Any], plan_id: int) -> list[Any]:
+    return list(
+        session.exec(select(model).where(model.plan_id == plan_id).order_by(model.position, model.code)).scalars()  # type: ignore[call-overload]
+    )
+
+
+def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
+    p = session.get(m.Plan, plan_id)
+    assert p is not None
+    goals = _rows(session, m.NationalGoal, plan_id)
+    areas = _rows(session, m.FocusArea, plan_id)
+    groups = _rows(session, m.TargetGroup, plan_id)
+    initiatives = _rows(session, m.Initiative, plan_id)
+    accounts = _rows(session, m.Account, plan_id)
+    indicators = _rows(session, m.Indicator, plan_id)
+    code_of = {
+        kind: {r.id: r.code for r in rows}
+        for kind, rows in (
+            ("national_goal", goals), ("focus_area", areas), ("target_group", groups),
+            ("initiative", initiatives), ("account", accounts), ("indicator", indicators),
+        )
+    }
+    links: dict[tuple[str, int], list[m.Link]] = defaultdict(list)
+    for link in session.exec(
+        select(m.Link).where(m.Link.plan_id == plan_id).order_by(m.Link.position, m.Link.id)  # type: ignore[arg-type]
+    ).scalars():  # type: ignore[call-overload]
+        links[(link.src_kind, link.src_id)].append(link)
+
+    def refs(kind: str, item_id: int, dst_kind: str) -> list[s.Link]:
+        return [
+            s.Link(ref=code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)  # type: ignore[arg-type]
+            for lk in links[(kind, item_id)]
+            if lk.dst_kind == dst_kind
+        ]
+
+    budget: dict[int, list[m.BudgetLine]] = defaultdict(list)
+    for line in session.exec(
+        select(m.BudgetLine)
+        .join(m.Account, m.Account.id == m.BudgetLine.account_id)  # type: ignore[arg-type]
+        .where(m.Account.plan_id == plan_id)
+        .order_by(m.BudgetLine.position, m.BudgetLine.year, m.BudgetLine.kind)  # type: ignore[arg-type]
+    ).scalars():  # type: ignore[call-overload]
+        budget[line.account_id].append(line)
+
+    measurements: dict[int, list[m.Measurement]] = defaultdict(list)
+    ind_ids = [i.id for i in indicators]
+    for meas in session.exec(
+        select(m.Measurement)
+        .where(
+            m.Measurement.indicator_id.in_(ind_ids),  # type: ignore[attr-defined]
+            m.Measurement.origin.like("plan:%"),  # type: ignore[attr-defined]
+        )
+        .order_by(m.Measurement.id)  # type: ignore[arg-type]
+    ).scalars():  # type: ignore[call-overload]
+        measurements[meas.indicator_id].append(meas)
+
+    def latest_plan_values(ind_id: int) -> list[s.Measurement]:
+        # The file's last word per period, in the file's order.
+        last: dict[str, m.Measurement] = {}
+        for meas in measurements[ind_id]:
+            last[meas.period_code] = meas
+        ordered = sorted(last.values(), key=lambda r: (r.position, r.period_code))
+        return [
+            s.Measurement(
+                period=r.period_code, value=r.value, missing=r.missing_reason, kind=r.kind,  # type: ignore[arg-type]
+                source=s.Source(**r.source) if r.source else None, note=r.note,
+            )
+            for r in ordered
+        ]
+
+    return s.PlanFile(
+        goaltrack=1,
+        plan=s.PlanHeader(
+            slug=p.slug, title=p.title, organisation=p.organisation, years=p.years,
+            language=p.language, currency=p.currency, amount_unit=p.amount_unit,
+            amount_scale=p.amount_scale, source=s.Source(**p.source) if p.source else None,
+            approved_by=p.approved_by, approved_on=p.approved_on,
+            hearing_bodies=p.hearing_bodies or [], synthetic=p.synthetic, notes=p.notes,
+        ),
+        national_goals=[
+            s.NationalGoal(
+                code=g.code, title=g.title, description=g.description, issuer=g.issuer,
+                years=g.years or [], new=g.new, continued_from=g.continued_from,
+                source=s.Source(**g.source) if g.source else None,
+            )
+            for g in goals
+        ],
+        focus_areas=[
+            s.FocusArea(
+                code=a.code, level=a.level, title=a.title, description=a.description,
+                years=a.years or [], priorities=a.priorities or [],
+                strategic_areas=refs("focus_area", a.id, "focus_area"),
+                national_goals=refs("focus_area", a.id, "national_goal"),
+            )
+            for a in areas
+        ],
+        target_groups=[s.TargetGroup(code=t.code, name=t.name, description=t.description) for t in groups],
+        initiatives=[
+            s.Initiative(
+                code=i.code, title=i.title, description=i.description,
+                focus_area=code_of["focus_area"].get(i.focus_area_id) if i.focus_area_id else None,
+                owner=i.owner, status=i.status, start=i.start, end=i.end,
+                national_goals=refs("initiative", i.id, "national_goal"),
+                target_groups=refs("initiative", i.id, "target_group"),
+            )
+            for i in initiatives
+        ],
+        accounts=[
+            s.Account(
+                code=a.code, name=a.name,
+                budget=[s.BudgetLine(year=b.year, kind=b.kind, amount=b.amount) for b in budget[a.id]],  # type: ignore[arg-type]
+                links=[
+                    s.AccountLink(
+                        **{lk.dst_kind: code_of[lk.dst_kind][lk.dst_id]},
+                        share=lk.share, basis=lk.basis, quote=lk.quote, note=lk.note,  # type: ignore[arg-type]
+                    )
+                    for lk in links[("account", a.id)]
+                ],
+            )
+            for a in accounts
+        ],
+        declared_totals=[
+            s.DeclaredTotal(
+                label=t.label, year=t.year, kind=t.kind, amount=t.amount, accounts=t.accounts,  # type: ignore[arg-type]
+                source=s.Source(**t.source) if t.source else None,
+            )
+            for t in session.exec(
+                select(m.DeclaredTotal).where(m.DeclaredTotal.plan_id == plan_id).order_by(m.DeclaredTotal.position)  # type: ignore[arg-type]
+            ).scalars()  # type: ignore[call-overload]
+        ],
+        indicators=[
+            s.Indicator(
+                code=i.code, name=i.name, unit=i.unit, direction=i.direction,  # type: ignore[arg-type]
+                baseline=s.Point(value=i.baseline_value, period=i.baseline_period)
+                if i.baseline_value is not None and i.baseline_period else None,
+                target=s.Point(value=i.target_value, period=i.target_period)
+                if i.target_value is not None and i.target_period else None,
+                target_range=(i.target_low, i.target_high)
+                if i.target_low is not None and i.target_high is not None else None,
+                area=i.area, definition=i.definition,
+                source=s.Source(**i.source) if i.source else None,
+                computed=i.computed, parameters=i.parameters or {},
+                scoring=s.Scoring(**i.scoring) if i.scoring else None,
+                measures=[
+                    s.IndicatorLink(
+                        **{lk.dst_kind: code_of[lk.dst_kind][lk.dst_id]},
+                        basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight,  # type: ignore[arg-type]
+                    )
+                    for lk in links[("indicator", i.id)]
+                ],
+                measurements=latest_plan_values(i.id),
+            )
+            for i in indicators
+        ],
+    )

@@ -1,0 +1,447 @@
+"""Loading plan files into the database: an idempotent upsert by natural keys.
+
+Items are matched by code, budget lines by (account, year, kind), declared totals by
+(label, year, kind), links by their two ends. Loading the same file twice changes nothing.
+What the file no longer has is reported, and deleted only with ``prune``; recorded
+measurements and statuses are never deleted, so an item that has them is kept.
+Measurements in the file are appended: a changed value supersedes the current one.
+All of it happens in one transaction per call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from goaltrack import models as m
+from goaltrack.accounts import parse_account_code
+from goaltrack.periods import parse_period
+from goaltrack.planfile import schema as s
+from goaltrack.planfile.validate import ParsedPlan
+
+
+@dataclass
+class LoadResult:
+    slug: str
+    created: bool = False
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    not_in_file: list[str] = field(default_factory=list)  # "kind code"
+    pruned: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # would prune, but has recorded data
+    measurements_added: int = 0
+    measurements_superseded: int = 0
+    measurements_unchanged: int = 0
+    measurements_not_in_file: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created
+            or any(self.added.values())
+            or any(self.updated.values())
+            or self.pruned
+            or self.measurements_added
+        )
+
+    def bump(self, table: dict[str, int], kind: str, n: int = 1) -> None:
+        table[kind] = table.get(kind, 0) + n
+
+    def summary(self) -> str:
+        def total(d: dict[str, int]) -> int:
+            return sum(d.values())
+
+        parts = [
+            f"{self.slug}: " + ("created" if self.created else "loaded"),
+            f"{total(self.added)} added",
+            f"{total(self.updated)} updated",
+            f"{total(self.unchanged)} unchanged",
+            f"measurements {self.measurements_added} added"
+            + (f" ({self.measurements_superseded} superseding older values)" if self.measurements_superseded else ""),
+        ]
+        if self.not_in_file:
+            parts.append(f"{len(self.not_in_file)} in the database but not in the file")
+        if self.pruned:
+            parts.append(f"{len(self.pruned)} pruned")
+        return ", ".join(parts)
+
+
+def content_hash(plan: s.PlanFile) -> str:
+    """sha256 of the plan's content (not its layout or comments)."""
+    blob = json.dumps(plan.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def load_plans(
+    engine: Engine,
+    parsed: Sequence[ParsedPlan],
+    *,
+    prune: bool = False,
+    recorded_by: str = "plan-file",
+    dry_run: bool = False,
+) -> list[LoadResult]:
+    """Load every plan in one transaction: all of them land, or none (``dry_run``: none)."""
+    results = []
+    with Session(engine) as session:
+        try:
+            for p in parsed:
+                origin = f"plan:{p.path.name}#{hashlib.sha256(p.content).hexdigest()[:16]}"
+                results.append(_load(session, p.plan, prune=prune, origin=origin, recorded_by=recorded_by))
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return results
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _changed(row: SQLModel, values: dict[str, Any]) -> bool:
+    dirty = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            dirty = True
+    return dirty
+
+
+def _dump(obj: Any) -> Any:
+    return obj.model_dump(mode="json", exclude_none=True) if obj is not None else None
+
+
+def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recorded_by: str) -> LoadResult:
+    h = plan.plan
+    result = LoadResult(slug=h.slug)
+    header = {
+        "title": h.title,
+        "organisation": h.organisation,
+        "years": h.years,
+        "language": h.language,
+        "currency": h.currency,
+        "amount_unit": h.amount_unit,
+        "amount_scale": h.amount_scale,
+        "source": _dump(h.source),
+        "approved_by": h.approved_by,
+        "approved_on": h.approved_on,
+        "hearing_bodies": h.hearing_bodies or None,
+        "synthetic": h.synthetic,
+        "notes": h.notes,
+        "content_hash": content_hash(plan),
+    }
+    row = session.exec(select(m.Plan).where(m.Plan.slug == h.slug)).scalar_one_or_none()  # type: ignore[call-overload]
+    if row is None:
+        row = m.Plan(slug=h.slug, **header)
+        session.add(row)
+        session.flush()
+        result.created = True
+    elif _changed(row, header):
+        result.bump(result.updated, "plan")
+    plan_id = row.id
+    assert plan_id is not None
+
+    goals = _sync(session, result, m.NationalGoal, "national_goal", plan_id, {
+        g.code: {
+            "position": i, "title": g.title, "description": g.description, "issuer": g.issuer,
+            "years": g.years or None, "new": g.new, "continued_from": g.continued_from,
+            "source": _dump(g.source),
+        } for i, g in enumerate(plan.national_goals)
+    })
+    areas = _sync(session, result, m.FocusArea, "focus_area", plan_id, {
+        a.code: {
+            "position": i, "level": a.level, "title": a.title, "description": a.description,
+            "years": a.years or None, "priorities": a.priorities or None,
+        } for i, a in enumerate(plan.focus_areas)
+    })
+    groups = _sync(session, result, m.TargetGroup, "target_group", plan_id, {
+        t.code: {"position": i, "name": t.name, "description": t.description}
+        for i, t in enumerate(plan.target_groups)
+    })
+    initiatives = _sync(session, result, m.Initiative, "initiative", plan_id, {
+        ini.code: {
+            "position": i, "title": ini.title, "description": ini.description,
+            "focus_area_id": areas[ini.focus_area] if ini.focus_area else None,
+            "owner": ini.owner, "status": ini.status, "start": ini.start, "end": ini.end,
+        } for i, ini in enumerate(plan.initiatives)
+    })
+    accounts = _sync(session, result, m.Account, "account", plan_id, {
+        a.code: _account_fields(a, i) for i, a in enumerate(plan.accounts)
+    })
+    indicators = _sync(session, result, m.Indicator, "indicator", plan_id, {
+        ind.code: _indicator_fields(ind, i) for i, ind in enumerate(plan.indicators)
+    })
+
+    ids = {
+        "national_goal": goals, "focus_area": areas, "target_group": groups,
+        "initiative": initiatives, "account": accounts, "indicator": indicators,
+    }
+    _sync_links(session, result, plan, plan_id, ids, prune=prune)
+    _sync_budget(session, result, plan, accounts, prune=prune)
+    _sync_totals(session, result, plan, plan_id, prune=prune)
+    _sync_measurements(session, result, plan, indicators, origin=origin, recorded_by=recorded_by)
+    if prune:
+        _prune_items(session, result, plan_id, ids)
+    if result.changed:
+        row.loaded_at = _now()
+    return result
+
+
+def _account_fields(a: s.Account, position: int) -> dict[str, Any]:
+    code = parse_account_code(a.code)
+    return {
+        "position": position, "name": a.name, "hovedkonto": code.hovedkonto,
+        "hovedfunktion": code.hovedfunktion, "funktion": code.funktion, "dotted": code.dotted,
+    }
+
+
+def _indicator_fields(ind: s.Indicator, position: int) -> dict[str, Any]:
+    return {
+        "position": position, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
+        "baseline_value": ind.baseline.value if ind.baseline else None,
+        "baseline_period": ind.baseline.period if ind.baseline else None,
+        "target_value": ind.target.value if ind.target else None,
+        "target_period": ind.target.period if ind.target else None,
+        "target_low": ind.target_range[0] if ind.target_range else None,
+        "target_high": ind.target_range[1] if ind.target_range else None,
+        "area": ind.area, "definition": ind.definition, "source": _dump(ind.source),
+        "computed": ind.computed, "parameters": dict(ind.parameters) or None,
+        "scoring": _dump(ind.scoring) or None,
+    }
+
+
+def _sync(
+    session: Session, result: LoadResult, model: type[Any], kind: str, plan_id: int,
+    wanted: dict[str, dict[str, Any]],
+) -> dict[str, int]:
+    """Upsert the items of one kind; return code -> id for every item in the database."""
+    existing = {r.code: r for r in session.exec(select(model).where(model.plan_id == plan_id)).scalars()}  # type: ignore[call-overload]
+    for code, values in wanted.items():
+        row = existing.get(code)
+        if row is None:
+            row = model(plan_id=plan_id, code=code, **values)
+            session.add(row)
+            existing[code] = row
+            result.bump(result.added, kind)
+        elif _changed(row, values):
+            result.bump(result.updated, kind)
+        else:
+            result.bump(result.unchanged, kind)
+    session.flush()
+    for code in sorted(set(existing) - set(wanted)):
+        result.not_in_file.append(f"{kind} {code}")
+    return {code: row.id for code, row in existing.items()}
+
+
+def _desired_links(plan: s.PlanFile, ids: dict[str, dict[str, int]]) -> dict[tuple[str, int, str, int], dict[str, Any]]:
+    out: dict[tuple[str, int, str, int], dict[str, Any]] = {}
+
+    def add(src_kind: str, src: str, dst_kind: str, dst: str, link: Any, position: int, share: float | None = None) -> None:
+        out[(src_kind, ids[src_kind][src], dst_kind, ids[dst_kind][dst])] = {
+            "basis": link.basis, "quote": link.quote, "note": link.note,
+            "weight": getattr(link, "weight", None), "share": share, "position": position,
+        }
+
+    for a in plan.focus_areas:
+        for i, link in enumerate(a.strategic_areas):
+            add("focus_area", a.code, "focus_area", link.ref, link, i)
+        for i, link in enumerate(a.national_goals):
+            add("focus_area", a.code, "national_goal", link.ref, link, i)
+    for ini in plan.initiatives:
+        for i, link in enumerate(ini.national_goals):
+            add("initiative", ini.code, "national_goal", link.ref, link, i)
+        for i, link in enumerate(ini.target_groups):
+            add("initiative", ini.code, "target_group", link.ref, link, i)
+    for acc in plan.accounts:
+        for i, alink in enumerate(acc.links):
+            kind, code = alink.target
+            add("account", acc.code, kind, code, alink, i, share=alink.share)
+    for ind in plan.indicators:
+        for i, mlink in enumerate(ind.measures):
+            kind, code = mlink.target
+            add("indicator", ind.code, kind, code, mlink, i)
+    return out
+
+
+def _sync_links(session: Session, result: LoadResult, plan: s.PlanFile, plan_id: int,
+                ids: dict[str, dict[str, int]], *, prune: bool) -> None:
+    wanted = _desired_links(plan, ids)
+    existing = {
+        (r.src_kind, r.src_id, r.dst_kind, r.dst_id): r
+        for r in session.exec(select(m.Link).where(m.Link.plan_id == plan_id)).scalars()  # type: ignore[call-overload]
+    }
+    for key, values in wanted.items():
+        row = existing.get(key)
+        if row is None:
+            session.add(m.Link(plan_id=plan_id, src_kind=key[0], src_id=key[1], dst_kind=key[2], dst_id=key[3], **values))
+            result.bump(result.added, "link")
+        elif _changed(row, values):
+            result.bump(result.updated, "link")
+        else:
+            result.bump(result.unchanged, "link")
+    names = {kind: {v: k for k, v in table.items()} for kind, table in ids.items()}
+    for key in sorted(set(existing) - set(wanted)):
+        label = f"link {names[key[0]].get(key[1], key[1])}->{names[key[2]].get(key[3], key[3])}"
+        result.not_in_file.append(label)
+        if prune:
+            session.delete(existing[key])
+            result.pruned.append(label)
+    session.flush()
+
+
+def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, accounts: dict[str, int], *, prune: bool) -> None:
+    wanted = {
+        (accounts[a.code], line.year, line.kind): {"amount": line.amount, "position": i}
+        for a in plan.accounts for i, line in enumerate(a.budget)
+    }
+    existing = {
+        (r.account_id, r.year, r.kind): r
+        for r in session.exec(select(m.BudgetLine).where(m.BudgetLine.account_id.in_(list(accounts.values())))).scalars()  # type: ignore[call-overload, attr-defined]
+    }
+    for key, values in wanted.items():
+        row = existing.get(key)
+        if row is None:
+            session.add(m.BudgetLine(account_id=key[0], year=key[1], kind=key[2], **values))
+            result.bump(result.added, "budget_line")
+        elif _changed(row, values):
+            result.bump(result.updated, "budget_line")
+        else:
+            result.bump(result.unchanged, "budget_line")
+    codes = {v: k for k, v in accounts.items()}
+    for key in sorted(set(existing) - set(wanted)):
+        label = f"budget_line {codes.get(key[0], key[0])} {key[1]} {key[2]}"
+        result.not_in_file.append(label)
+        if prune:
+            session.delete(existing[key])
+            result.pruned.append(label)
+    session.flush()
+
+
+def _sync_totals(session: Session, result: LoadResult, plan: s.PlanFile, plan_id: int, *, prune: bool) -> None:
+    wanted = {
+        (t.label, t.year, t.kind): {"amount": t.amount, "accounts": t.accounts, "source": _dump(t.source), "position": i}
+        for i, t in enumerate(plan.declared_totals)
+    }
+    existing = {
+        (r.label, r.year, r.kind): r
+        for r in session.exec(select(m.DeclaredTotal).where(m.DeclaredTotal.plan_id == plan_id)).scalars()  # type: ignore[call-overload]
+    }
+    for key, values in wanted.items():
+        row = existing.get(key)
+        if row is None:
+            session.add(m.DeclaredTotal(plan_id=plan_id, label=key[0], year=key[1], kind=key[2], **values))
+            result.bump(result.added, "declared_total")
+        elif _changed(row, values):
+            result.bump(result.updated, "declared_total")
+        else:
+            result.bump(result.unchanged, "declared_total")
+    for key in sorted(set(existing) - set(wanted)):
+        label = f"declared_total {key[0]} {key[1]} {key[2]}"
+        result.not_in_file.append(label)
+        if prune:
+            session.delete(existing[key])
+            result.pruned.append(label)
+    session.flush()
+
+
+def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, indicators: dict[str, int],
+                       *, origin: str, recorded_by: str) -> None:
+    """Append the file's measurements; a changed value supersedes, an equal one is skipped.
+
+    The file is compared with the last value *the file* gave for each period (current or
+    not), so a value recorded later by hand is not overridden by reloading the same file.
+    """
+    ind_ids = [indicators[ind.code] for ind in plan.indicators]
+    current: dict[tuple[int, str], m.Measurement] = {}
+    for r in session.exec(
+        select(m.Measurement)
+        .where(
+            m.Measurement.indicator_id.in_(ind_ids),  # type: ignore[attr-defined]
+            m.Measurement.origin.like("plan:%"),  # type: ignore[attr-defined]
+        )
+        .order_by(m.Measurement.id)  # type: ignore[arg-type]
+    ).scalars():  # type: ignore[call-overload]
+        current[(r.indicator_id, r.period_code)] = r
+    in_file: set[tuple[int, str]] = set()
+    now = _now()
+    for ind in plan.indicators:
+        ind_id = indicators[ind.code]
+        for i, meas in enumerate(ind.measurements):
+            key = (ind_id, meas.period)
+            in_file.add(key)
+            values = {
+                "value": meas.value, "missing_reason": meas.missing, "kind": meas.kind,
+                "source": _dump(meas.source), "note": meas.note, "position": i,
+            }
+            old = current.get(key)
+            if old is not None and all(getattr(old, k) == v for k, v in values.items()):
+                result.measurements_unchanged += 1
+                continue
+            period = parse_period(meas.period)
+            new = m.Measurement(
+                indicator_id=ind_id, period_code=meas.period, freq=period.freq,
+                period_start=period.start, period_end=period.end, recorded_by=recorded_by,
+                recorded_at=now, origin=origin, **values,
+            )
+            # Whatever is current for the period (from the file, by hand or imported) is
+            # superseded: the changed file is the newest word on it.
+            old = session.exec(
+                    select(m.Measurement).where(
+                        m.Measurement.indicator_id == ind_id,
+                        m.Measurement.period_code == meas.period,
+                        m.Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
+                    )
+            ).scalar_one_or_none()  # type: ignore[call-overload]
+            if old is not None:
+                old.superseded_at = now
+                session.flush()  # free the one-current-value slot before the insert
+                new.supersedes_id = old.id
+                result.measurements_superseded += 1
+            session.add(new)
+            session.flush()
+            result.measurements_added += 1
+    result.measurements_not_in_file = len(set(current) - in_file)
+
+
+def _prune_items(session: Session, result: LoadResult, plan_id: int, ids: dict[str, dict[str, int]]) -> None:
+    """Delete items the file no longer has, except those with recorded data."""
+    for entry in list(result.not_in_file):
+        kind, _, code = entry.partition(" ")
+        if kind not in m.ITEM_TABLES:
+            continue
+        item_id = ids[kind][code]
+        if kind == "indicator" and session.exec(
+            select(func.count()).select_from(m.Measurement).where(m.Measurement.indicator_id == item_id)
+        ).scalar_one():  # type: ignore[call-overload]
+            result.kept.append(f"{entry} (has recorded measurements)")
+            continue
+        if kind == "initiative" and session.exec(
+            select(func.count()).select_from(m.InitiativeStatus).where(m.InitiativeStatus.initiative_id == item_id)
+        ).scalar_one():  # type: ignore[call-overload]
+            result.kept.append(f"{entry} (has recorded statuses)")
+            continue
+        session.execute(
+            delete(m.Link).where(
+                ((m.Link.src_kind == kind) & (m.Link.src_id == item_id))  # type: ignore[arg-type]
+                | ((m.Link.dst_kind == kind) & (m.Link.dst_id == item_id))  # type: ignore[arg-type]
+            )
+        )
+        if kind == "focus_area":
+            session.execute(update(m.Initiative).where(m.Initiative.focus_area_id == item_id).values(focus_area_id=None))  # type: ignore[arg-type]
+        if kind == "account":
+            session.execute(delete(m.BudgetLine).where(m.BudgetLine.account_id == item_id))  # type: ignore[arg-type]
+        session.execute(delete(m.ITEM_TABLES[kind]).where(m.ITEM_TABLES[kind].id == item_id))  # type: ignore[attr-defined]
+        result.pruned.append(entry)
+    session.flush()

@@ -1,0 +1,349 @@
+"""The plan-file format, as pydantic models.
+
+These models are the single definition of a plan file: validation, the JSON Schema
+(``goaltrack plan schema``) and ``docs/plan-format.md`` all follow from them. Unknown keys
+are errors (``extra="forbid"``). Cross-references between items (codes) are checked
+afterwards by :mod:`goaltrack.planfile.validate`, because pydantic sees one field at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT_VERSION = 1
+
+Code = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+        description="An identifier unique within its kind in the plan: letters, digits, '.', '_', '-'.",
+    ),
+]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Basis = Literal["explicit", "inferred"]
+Direction = Literal["increase", "decrease", "maintain", "range"]
+FocusLevel = Literal["strategic", "annual"]
+BudgetKind = Literal["budget", "corrected", "actual"]
+InitiativeStatus = Literal["not-started", "on-track", "at-risk", "off-track", "done", "cancelled"]
+MeasurementKind = Literal["observed", "forecast"]
+
+_ACCOUNT_RE = re.compile(r"^\d{6}$")
+
+
+class _Model(BaseModel):
+    # Numbers become text where text is wanted (a period `2021`, a code `12`); an unquoted
+    # account code is caught before that by its own validator (it lost its leading zero).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+class Source(_Model):
+    """Where a plan, a figure or a link comes from."""
+
+    title: str = Field(description="Title of the source document or data set.")
+    reference: str | None = Field(
+        default=None, description="File name, URL, table id or page reference."
+    )
+    publisher: str | None = None
+    date: dt.date | None = Field(default=None, description="Publication date, if known.")
+
+
+class Link(_Model):
+    """A link to another item of the plan, with the basis for it.
+
+    ``basis: explicit`` means the source text states the link; ``inferred`` means the plan's
+    author concluded it, and ``note`` should say why.
+    """
+
+    ref: Code = Field(description="Code of the item linked to.")
+    basis: Basis
+    quote: str | None = Field(default=None, description="The words of the source that state the link.")
+    note: str | None = Field(default=None, description="Why the link holds, above all when inferred.")
+    weight: float | None = Field(
+        default=None, ge=0, description="Weight of this link when scores roll up (default 1)."
+    )
+
+
+class AccountLink(_Model):
+    """A link from a budget account to exactly one focus area, initiative or target group."""
+
+    focus_area: Code | None = None
+    initiative: Code | None = None
+    target_group: Code | None = None
+    share: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Percent of the account's amount that belongs to the item (default: not apportioned).",
+    )
+    basis: Basis
+    quote: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_target(self) -> AccountLink:
+        given = [k for k in ("focus_area", "initiative", "target_group") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of focus_area, initiative, target_group"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def target(self) -> tuple[str, str]:
+        for kind in ("focus_area", "initiative", "target_group"):
+            value = getattr(self, kind)
+            if value:
+                return kind, value
+        raise AssertionError("validated above")
+
+
+class IndicatorLink(_Model):
+    """What an indicator measures: exactly one national goal, focus area or initiative."""
+
+    national_goal: Code | None = None
+    focus_area: Code | None = None
+    initiative: Code | None = None
+    basis: Basis
+    quote: str | None = None
+    note: str | None = None
+    weight: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _exactly_one_target(self) -> IndicatorLink:
+        given = [k for k in ("national_goal", "focus_area", "initiative") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of national_goal, focus_area, initiative"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def target(self) -> tuple[str, str]:
+        for kind in ("national_goal", "focus_area", "initiative"):
+            value = getattr(self, kind)
+            if value:
+                return kind, value
+        raise AssertionError("validated above")
+
+
+class PlanHeader(_Model):
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=80)] = Field(
+        description="Stable identifier of the plan, e.g. 'kalundborg-2021'."
+    )
+    title: str
+    organisation: str
+    years: list[Year] = Field(min_length=1, description="The years the plan covers.")
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = Field(
+        default="en", description="ISO 639-1 code of the plan's own language, e.g. 'da'."
+    )
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    amount_unit: str = Field(
+        default="1",
+        description="How budget amounts are written, e.g. '1000 DKK' for whole thousands.",
+    )
+    amount_scale: int = Field(
+        default=1, ge=1, description="Currency units per written unit, e.g. 1000 for '1000 DKK'."
+    )
+    source: Source | None = None
+    approved_by: str | None = None
+    approved_on: dt.date | None = None
+    hearing_bodies: list[str] = Field(default_factory=list)
+    synthetic: bool = Field(
+        default=False, description="True for example or generated plans; reports label them as such."
+    )
+    notes: str | None = None
+
+    @field_validator("years")
+    @classmethod
+    def _sorted_unique(cls, years: list[int]) -> list[int]:
+        if len(set(years)) != len(years):
+            raise ValueError("years must not repeat")
+        return sorted(years)
+
+
+class NationalGoal(_Model):
+    code: Code
+    title: str
+    description: str | None = None
+    issuer: str | None = Field(default=None, description="Who set the goal, e.g. the minister.")
+    years: list[Year] = Field(default_factory=list, description="Years the goal applies to.")
+    new: bool = Field(default=False, description="True if the goal is new in the plan's year.")
+    continued_from: Year | None = Field(
+        default=None, description="The earlier year this goal is carried over from."
+    )
+    source: Source | None = None
+
+
+class FocusArea(_Model):
+    code: Code
+    level: FocusLevel
+    title: str
+    description: str | None = None
+    years: list[Year] = Field(default_factory=list)
+    priorities: list[str] = Field(
+        default_factory=list, description="The area's priorities (the 'Fokus ...' bullets), in order."
+    )
+    strategic_areas: list[Link] = Field(
+        default_factory=list, description="For an annual area: the strategic areas it serves."
+    )
+    national_goals: list[Link] = Field(default_factory=list)
+
+
+class TargetGroup(_Model):
+    code: Code
+    name: str
+    description: str | None = None
+
+
+class Initiative(_Model):
+    code: Code
+    title: str
+    description: str | None = None
+    focus_area: Code | None = Field(default=None, description="Code of the focus area it belongs to.")
+    owner: str | None = None
+    status: InitiativeStatus | None = Field(
+        default=None, description="Status declared in the plan (recorded statuses come later)."
+    )
+    start: dt.date | None = None
+    end: dt.date | None = None
+    national_goals: list[Link] = Field(default_factory=list)
+    target_groups: list[Link] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Initiative:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class BudgetLine(_Model):
+    year: Year
+    kind: BudgetKind = "budget"
+    amount: float = Field(description="Amount in the plan's amount_unit; a number, never a string.")
+
+
+class Account(_Model):
+    code: Annotated[str, Field(description="The 6-digit municipal account code, e.g. '055771'.")]
+    name: str
+    budget: list[BudgetLine] = Field(default_factory=list)
+    links: list[AccountLink] = Field(default_factory=list)
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _six_digits(cls, value: object) -> object:
+        if isinstance(value, int):
+            raise ValueError(
+                "write the account code as a quoted string of 6 digits (e.g. '055771'); "
+                "an unquoted number loses its leading zero"
+            )
+        if isinstance(value, str) and not _ACCOUNT_RE.match(value.strip()):
+            raise ValueError(f"account code must be 6 digits, got {value!r}")
+        return value
+
+
+class DeclaredTotal(_Model):
+    """A total as the source prints it ("I alt"), kept as stated and never recomputed."""
+
+    label: str = Field(description="The label as printed, e.g. 'I alt'.")
+    year: Year
+    kind: BudgetKind = "budget"
+    amount: float
+    accounts: list[str] | None = Field(
+        default=None, description="Codes of the accounts the total covers; default: all accounts."
+    )
+    source: Source | None = None
+
+
+class Threshold(_Model):
+    on_track: float = Field(default=0.9, ge=0, le=1)
+    at_risk: float = Field(default=0.7, ge=0, le=1)
+
+
+class Scoring(_Model):
+    method: str | None = Field(default=None, description="Name of a registered scoring method.")
+    weight: float | None = Field(default=None, ge=0)
+    target_type: (
+        Literal["at-or-above", "at-or-below", "increase-to", "decrease-to"] | None
+    ) = None
+    thresholds: Threshold | None = None
+
+
+class Point(_Model):
+    value: float
+    period: str = Field(description="A period code, e.g. '2021', '2021M03', '2021Q1'.")
+
+
+class Measurement(_Model):
+    period: str = Field(
+        description=(
+            "Period code: 2021, 2021-03, 2021-03-31, 2021M03, 2021Q1, 2021K1, 2021Y01, 2021H1, "
+            "a QMAT code, or an interval 2020-03-08/2020-10-18."
+        )
+    )
+    value: float | None = None
+    missing: str | None = Field(default=None, description="Why the value is missing, instead of value.")
+    kind: MeasurementKind = "observed"
+    source: Source | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_or_missing(self) -> Measurement:
+        if (self.value is None) == (self.missing is None):
+            raise ValueError("give either value or missing (with the reason)")
+        return self
+
+
+class Indicator(_Model):
+    code: Code
+    name: str
+    unit: str = Field(description="e.g. 'pct', 'persons', 'fuldtidspersoner', '1000 DKK'.")
+    direction: Direction | None = None
+    baseline: Point | None = None
+    target: Point | None = None
+    target_range: tuple[float, float] | None = Field(
+        default=None, description="For direction 'range': the lower and upper bound."
+    )
+    area: str | None = Field(default=None, description="The area measured, e.g. 'Kalundborg (326)'.")
+    definition: str | None = None
+    source: Source | None = None
+    computed: str | None = Field(
+        default=None, description="Name of a registered computed-indicator kind."
+    )
+    parameters: dict[str, str | int | float | list[str]] = Field(
+        default_factory=dict, description="Parameters for a computed indicator."
+    )
+    scoring: Scoring | None = None
+    measures: list[IndicatorLink] = Field(
+        default_factory=list, description="The goals, focus areas or initiatives it measures."
+    )
+    measurements: list[Measurement] = Field(default_factory=list)
+
+
+class PlanFile(_Model):
+    """A whole plan file."""
+
+    goaltrack: Literal[1] = Field(description="Plan-format version; currently 1.")
+    plan: PlanHeader
+    national_goals: list[NationalGoal] = Field(default_factory=list)
+    focus_areas: list[FocusArea] = Field(default_factory=list)
+    target_groups: list[TargetGroup] = Field(default_factory=list)
+    initiatives: list[Initiative] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
+    declared_totals: list[DeclaredTotal] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+
+
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of a plan file, generated from the models above."""
+    schema = PlanFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "goaltrack plan file"
+    return schema

@@ -1,0 +1,241 @@
+"""Validating plan files: structure (pydantic) and references between items (here).
+
+Every problem in a file is collected and reported at once, each as
+``FILE:LINE:COL: path.to.field: message``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from goaltrack.errors import DataError, Problem, ValidationError
+from goaltrack.planfile.schema import PlanFile
+from goaltrack.planfile.yamlio import Located, PathKey, read_yaml
+
+MAX_REPORTED = 200
+
+
+@dataclass
+class ParsedPlan:
+    plan: PlanFile
+    located: Located
+    path: Path
+    content: bytes
+
+
+def read_plan(path: Path) -> ParsedPlan:
+    """Parse and validate one plan file; raise :class:`ValidationError` with every problem."""
+    plans, problems = read_plans([path])
+    if problems:
+        raise ValidationError(problems, limit=MAX_REPORTED)
+    return plans[0]
+
+
+def read_plans(paths: Sequence[Path]) -> tuple[list[ParsedPlan], list[Problem]]:
+    """Parse and validate several files; problems of all of them are returned together."""
+    plans: list[ParsedPlan] = []
+    problems: list[Problem] = []
+    seen_slugs: dict[str, str] = {}
+    for path in paths:
+        parsed, found = _read_one(path)
+        problems.extend(found)
+        if parsed is None:
+            continue
+        slug = parsed.plan.plan.slug
+        if slug in seen_slugs:
+            problems.append(
+                parsed.located.problem(
+                    ("plan", "slug"), f"plan '{slug}' is also defined in {seen_slugs[slug]}"
+                )
+            )
+            continue
+        seen_slugs[slug] = str(path)
+        plans.append(parsed)
+    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0))
+    return plans, problems
+
+
+def _read_one(path: Path) -> tuple[ParsedPlan | None, list[Problem]]:
+    located, problems = read_yaml(path)
+    if located is None or problems:
+        return None, problems
+    if not isinstance(located.data, dict):
+        return None, [located.problem((), "a plan file must be a mapping with 'goaltrack:' and 'plan:' keys")]
+    try:
+        plan = PlanFile.model_validate(located.data)
+    except pydantic.ValidationError as exc:
+        return None, [_from_pydantic(located, err) for err in exc.errors()]
+    problems = list(check_references(plan, located))
+    if problems:
+        return None, problems
+    return ParsedPlan(plan=plan, located=located, path=path, content=path.read_bytes()), []
+
+
+def _from_pydantic(located: Located, err: Any) -> Problem:
+    loc: PathKey = tuple(
+        part for part in err["loc"] if not (isinstance(part, str) and part.startswith("function-"))
+    )
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return located.problem(loc, f"unknown key '{loc[-1]}'", key=True)
+    if kind == "missing":
+        return located.problem(loc, f"missing required key '{loc[-1]}'", key=True)
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    value = err.get("input")
+    if kind in {"string_type", "int_type", "float_type", "bool_type", "list_type", "dict_type",
+                "int_parsing", "float_parsing", "bool_parsing", "date_from_datetime_parsing",
+                "date_parsing", "literal_error", "model_type", "string_pattern_mismatch"}:
+        message = f"{message} (got {_show(value)})"
+    if kind in {"float_parsing", "int_parsing"} and isinstance(value, str) and "." in value:
+        message += "; write amounts as plain numbers, e.g. 7332 not '7.332'"
+    return located.problem(loc, message)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
+    """Duplicate codes, dangling references, misplaced links, bad periods and shares."""
+    from goaltrack.periods import parse_period
+
+    def dupes(kind: str, codes: list[str]) -> Iterable[Problem]:
+        counts = Counter(codes)
+        seen: set[str] = set()
+        for i, code in enumerate(codes):
+            if counts[code] > 1:
+                if code in seen:
+                    yield located.problem((kind, i, "code"), f"duplicate code '{code}' in {kind}")
+                seen.add(code)
+
+    goals = {g.code for g in plan.national_goals}
+    areas = {a.code: a for a in plan.focus_areas}
+    groups = {t.code for t in plan.target_groups}
+    initiatives = {i.code for i in plan.initiatives}
+    accounts = {a.code for a in plan.accounts}
+    yield from dupes("national_goals", [g.code for g in plan.national_goals])
+    yield from dupes("focus_areas", [a.code for a in plan.focus_areas])
+    yield from dupes("target_groups", [t.code for t in plan.target_groups])
+    yield from dupes("initiatives", [i.code for i in plan.initiatives])
+    yield from dupes("accounts", [a.code for a in plan.accounts])
+    yield from dupes("indicators", [i.code for i in plan.indicators])
+
+    def ref(path: PathKey, code: str, known: Iterable[str], what: str) -> Iterable[Problem]:
+        if code not in known:
+            yield located.problem(path, f"unknown {what} '{code}'")
+
+    def no_repeats(path: PathKey, refs: list[str], what: str) -> Iterable[Problem]:
+        seen: set[str] = set()
+        for j, code in enumerate(refs):
+            if code in seen:
+                yield located.problem((*path, j), f"{what} '{code}' is linked twice")
+            seen.add(code)
+
+    for i, area in enumerate(plan.focus_areas):
+        base: PathKey = ("focus_areas", i)
+        if area.strategic_areas and area.level != "annual":
+            yield located.problem(
+                (*base, "strategic_areas"),
+                "only annual focus areas link to strategic areas (this one is strategic)",
+                key=True,
+            )
+        for j, link in enumerate(area.strategic_areas):
+            target = areas.get(link.ref)
+            if target is None:
+                yield located.problem((*base, "strategic_areas", j, "ref"), f"unknown focus area '{link.ref}'")
+            elif target.level != "strategic":
+                yield located.problem(
+                    (*base, "strategic_areas", j, "ref"),
+                    f"focus area '{link.ref}' is {target.level}, not strategic",
+                )
+        yield from no_repeats((*base, "strategic_areas"), [x.ref for x in area.strategic_areas], "focus area")
+        for j, link in enumerate(area.national_goals):
+            yield from ref((*base, "national_goals", j, "ref"), link.ref, goals, "national goal")
+        yield from no_repeats((*base, "national_goals"), [x.ref for x in area.national_goals], "national goal")
+
+    for i, ini in enumerate(plan.initiatives):
+        base = ("initiatives", i)
+        if ini.focus_area is not None:
+            yield from ref((*base, "focus_area"), ini.focus_area, areas, "focus area")
+        for j, link in enumerate(ini.national_goals):
+            yield from ref((*base, "national_goals", j, "ref"), link.ref, goals, "national goal")
+        yield from no_repeats((*base, "national_goals"), [x.ref for x in ini.national_goals], "national goal")
+        for j, link in enumerate(ini.target_groups):
+            yield from ref((*base, "target_groups", j, "ref"), link.ref, groups, "target group")
+        yield from no_repeats((*base, "target_groups"), [x.ref for x in ini.target_groups], "target group")
+
+    known_by_kind = {"focus_area": areas, "initiative": initiatives, "target_group": groups}
+    for i, account in enumerate(plan.accounts):
+        base = ("accounts", i)
+        seen_lines: set[tuple[int, str]] = set()
+        for j, line in enumerate(account.budget):
+            if (line.year, line.kind) in seen_lines:
+                yield located.problem(
+                    (*base, "budget", j), f"a {line.kind} line for {line.year} is given twice"
+                )
+            seen_lines.add((line.year, line.kind))
+        shares = 0.0
+        seen_links: set[tuple[str, str]] = set()
+        for j, alink in enumerate(account.links):
+            kind, code = alink.target
+            yield from ref((*base, "links", j, kind), code, known_by_kind[kind], kind.replace("_", " "))
+            if (kind, code) in seen_links:
+                yield located.problem((*base, "links", j), f"{kind.replace('_', ' ')} '{code}' is linked twice")
+            seen_links.add((kind, code))
+            shares += alink.share or 0.0
+        if shares > 100.0 + 1e-9:
+            yield located.problem((*base, "links"), f"the shares add up to {shares:g} %, more than 100 %", key=True)
+
+    for i, total in enumerate(plan.declared_totals):
+        for j, code in enumerate(total.accounts or []):
+            yield from ref(("declared_totals", i, "accounts", j), code, accounts, "account")
+    total_keys = Counter((t.label, t.year, t.kind) for t in plan.declared_totals)
+    for i, total in enumerate(plan.declared_totals):
+        if total_keys[(total.label, total.year, total.kind)] > 1:
+            yield located.problem(
+                ("declared_totals", i), f"declared total '{total.label}' for {total.year} ({total.kind}) is given twice"
+            )
+
+    item_known = {"national_goal": goals, "focus_area": areas, "initiative": initiatives}
+    for i, ind in enumerate(plan.indicators):
+        base = ("indicators", i)
+        for j, mlink in enumerate(ind.measures):
+            kind, code = mlink.target
+            yield from ref((*base, "measures", j, kind), code, item_known[kind], kind.replace("_", " "))
+        for point in ("baseline", "target"):
+            value = getattr(ind, point)
+            if value is not None:
+                try:
+                    parse_period(value.period)
+                except DataError as exc:
+                    yield located.problem((*base, point, "period"), exc.message)
+        if ind.direction == "range" and ind.target_range is None:
+            yield located.problem((*base, "direction"), "direction 'range' needs target_range: [low, high]")
+        if ind.target_range is not None and ind.target_range[0] > ind.target_range[1]:
+            yield located.problem((*base, "target_range"), "the lower bound is above the upper bound")
+        periods: dict[str, int] = {}
+        for j, m in enumerate(ind.measurements):
+            try:
+                parse_period(m.period)
+            except DataError as exc:
+                yield located.problem((*base, "measurements", j, "period"), exc.message)
+                continue
+            if m.period in periods:
+                yield located.problem(
+                    (*base, "measurements", j, "period"),
+                    f"period '{m.period}' is given twice (first at measurements[{periods[m.period]}])",
+                )
+            periods.setdefault(m.period, j)

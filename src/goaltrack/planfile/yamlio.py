@@ -1,0 +1,183 @@
+"""Reading YAML with the line and column of every value, and refusing duplicate keys.
+
+PyYAML's composer gives nodes with marks; we build plain Python data from them ourselves
+and keep a map from each value's path (``("initiatives", 3, "title")``) to where it stands
+in the file, so validation errors can say ``FILE:LINE:COL``.
+
+Timestamps are left as strings (``2021-03-31`` stays text): pydantic parses date fields
+itself, and a period code that happens to look like a date must stay a period code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from goaltrack.errors import Problem
+
+MAX_PLAN_BYTES = 20 * 1024 * 1024
+PathKey = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Drop the timestamp resolver (see the module docstring). Copy the table first: it is shared
+# with SafeLoader.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Located:
+    """Parsed YAML data plus where each value (and each mapping key) stands in the file."""
+
+    data: Any
+    file: str
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: PathKey, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of ``path``, or of its nearest located ancestor."""
+        probe = tuple(path)
+        while True:
+            table = self.keys if key and probe in self.keys else self.values
+            if probe in table:
+                return table[probe]
+            if not probe:
+                return None, None
+            probe = probe[:-1]
+
+    def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
+        line, col = self.where(path, key=key)
+        return Problem(message=message, file=self.file, line=line, column=col, path=format_path(path))
+
+
+def format_path(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def read_yaml(path: Path, *, display: str | None = None) -> tuple[Located | None, list[Problem]]:
+    """Parse ``path``; return the located data, or ``None`` and the problems found."""
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        return None, [Problem("is a directory, not a plan file", file=name)]
+    except FileNotFoundError:
+        return None, [Problem("file not found", file=name)]
+    except OSError as exc:
+        return None, [Problem(f"cannot read: {exc.strerror}", file=name)]
+    if len(raw) > MAX_PLAN_BYTES:
+        return None, [
+            Problem(f"file is {len(raw):,} bytes; plan files are limited to {MAX_PLAN_BYTES:,}", file=name)
+        ]
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is accepted and dropped
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            Problem(
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                file=name,
+                line=line,
+                column=col,
+            )
+        ]
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        return None, [Problem("the file is empty", file=name, line=1)]
+    return parse_yaml_text(text, name)
+
+
+def parse_yaml_text(text: str, name: str) -> tuple[Located | None, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or str(exc)
+        if "\t" in message or "tab" in message.lower():
+            message = f"{message} (YAML does not allow tabs for indentation; use spaces)"
+        elif exc.context and exc.problem:
+            message = f"{exc.context}: {exc.problem}"
+        return None, [
+            Problem(
+                message,
+                file=name,
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+            )
+        ]
+    except yaml.YAMLError as exc:
+        return None, [Problem(f"invalid YAML: {exc}", file=name)]
+    finally:
+        loader.dispose()
+    if node is None:
+        return None, [Problem("the file is empty", file=name, line=1)]
+    located = Located(data=None, file=name)
+    problems: list[Problem] = []
+    located.data = _build(node, (), located, problems, loader)
+    return located, problems
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _build(
+    node: yaml.Node,
+    path: PathKey,
+    located: Located,
+    problems: list[Problem],
+    loader: _Loader,
+) -> Any:
+    located.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(located.problem(path, "mapping keys must be plain text"))
+                continue
+            key = loader.construct_object(key_node)
+            if key == "<<":
+                problems.append(located.problem(path, "YAML merge keys (<<) are not supported"))
+                continue
+            if not isinstance(key, str):
+                key = str(key)
+            child = (*path, key)
+            if key in result:
+                first_line = located.keys[child][0]
+                line, col = _mark(key_node)
+                problems.append(
+                    Problem(
+                        f"duplicate key '{key}' (first defined on line {first_line})",
+                        file=located.file,
+                        line=line,
+                        column=col,
+                        path=format_path(child),
+                    )
+                )
+                continue
+            located.keys[child] = _mark(key_node)
+            result[key] = _build(value_node, child, located, problems, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _build(item, (*path, i), located, problems, loader) for i, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node)
