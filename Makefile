@@ -24,7 +24,7 @@ PLUGIN_PYPROJECTS := $(sort $(wildcard plugins/*/pyproject.toml))
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGIN_PYPROJECTS))
 LINT_DIRS := $(wildcard src tests plugins benchmarks)
 
-.PHONY: help venv install reinstall demo test lint pytest bench clean distclean
+.PHONY: help venv install reinstall demo test lint ruff mypy pytest bench clean distclean
 
 help: ## Show this help
 	@echo "goaltrack make targets:"
@@ -49,8 +49,12 @@ reinstall: ## Force a re-install into .venv
 demo: install ## Load the bundled plan and write the demo into demo-output/
 	$(VENV)/bin/goaltrack demo --out $(DEMO_OUT)
 
-lint: install ## ruff + mypy
+lint: ruff mypy ## ruff + mypy
+
+ruff: install ## ruff check on src, tests, plugins, benchmarks
 	$(VENV)/bin/ruff check $(LINT_DIRS)
+
+mypy: install ## mypy (settings in pyproject.toml)
 	$(VENV)/bin/mypy
 
 pytest: install ## pytest only (PYTEST_ARGS='-k name -x' to narrow)

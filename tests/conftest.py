@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 TESTS = str(Path(__file__).resolve().parent)
 if TESTS not in sys.path:  # pytest's default import mode adds it; importlib mode does not
@@ -67,11 +68,9 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def cli_runner():
+def cli_runner() -> CliRunner:
     """A click ``CliRunner`` (click >= 8.2: ``result.stdout`` and ``result.stderr`` are kept
     apart, ``result.output`` is both interleaved as a terminal shows them)."""
-    from click.testing import CliRunner
-
     return CliRunner()
 
 
@@ -105,7 +104,9 @@ def pg_server_url() -> Iterator[str]:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        unavailable("PG", "PostgreSQL tests: psycopg is not installed (pip install 'psycopg[binary]')")
+        unavailable(
+            "PG", "PostgreSQL tests: psycopg is not installed (pip install 'psycopg[binary]')"
+        )
     if url := os.environ.get(PG_URL_ENV):
         yield url
         return
@@ -146,16 +147,30 @@ def pg_server_url() -> Iterator[str]:
     )
     started = False
     try:
-        r = run(f"{bindir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
+        r = run(
+            f"{bindir}/initdb",
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
         if r.returncode == 0:
-            r = run(f"{bindir}/pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start")
+            r = run(
+                f"{bindir}/pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", opts, "start"
+            )
             started = r.returncode == 0
         if not started:
             detail = (r.stdout + r.stderr)[-1500:]
             if os.path.exists(log):
                 with open(log) as f:
                     detail += "\n" + f.read()[-1500:]
-            unavailable("PG", f"PostgreSQL tests: could not start a cluster with {bindir}:\n{detail}")
+            unavailable(
+                "PG", f"PostgreSQL tests: could not start a cluster with {bindir}:\n{detail}"
+            )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         if started or os.path.exists(f"{data}/postmaster.pid"):
@@ -174,8 +189,12 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
 
     def admin() -> psycopg.Connection:
         return psycopg.connect(
-            host=u.host, port=u.port, user=u.username, password=u.password,
-            dbname=u.database, autocommit=True,
+            host=u.host,
+            port=u.port,
+            user=u.username,
+            password=u.password,
+            dbname=u.database,
+            autocommit=True,
         )
 
     name = "t_" + uuid.uuid4().hex[:12]
@@ -207,7 +226,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Mark every test that uses PostgreSQL with ``postgres``, so ``-m`` can select it."""
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if ("pg_url" in names or "pg_server_url" in names) and not item.get_closest_marker("postgres"):
+        if ("pg_url" in names or "pg_server_url" in names) and not item.get_closest_marker(
+            "postgres"
+        ):
             item.add_marker(pytest.mark.postgres)
 
 

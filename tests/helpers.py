@@ -61,7 +61,9 @@ CHROMIUM_FLAGS = (
 #: LibreOffice CSV export filter: comma, double quote, UTF-8 (76), first line 1.
 SOFFICE_CSV = "csv:Text - txt - csv (StarCalc):44,34,76,1"
 #: As SOFFICE_CSV, one file per sheet: ``<stem>-<Sheet>.csv``.
-SOFFICE_CSV_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+SOFFICE_CSV_ALL_SHEETS = (
+    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+)
 #: Import filter for CSV input (otherwise LibreOffice reads it as Windows-1252).
 SOFFICE_CSV_IN = "CSV:44,34,76,1"
 
@@ -84,7 +86,9 @@ def required(name: str) -> bool:
 def unavailable(name: str, reason: str) -> None:
     """Skip the current test with REASON, or fail it when :func:`required` says NAME is a must."""
     if required(name):
-        pytest.fail(f"{reason} (required: CI=true or GOALTRACK_REQUIRE_{name.upper()}=1)", pytrace=False)
+        pytest.fail(
+            f"{reason} (required: CI=true or GOALTRACK_REQUIRE_{name.upper()}=1)", pytrace=False
+        )
     pytest.skip(reason)
 
 
@@ -198,7 +202,9 @@ class ChromiumRun:
 _CONSOLE = re.compile(r':INFO:CONSOLE[^\]]*\] (".*)$')
 
 
-def _chromium(html_path: Path, out: Path, tmp_path: Path, mode_args: list[str], timeout: float) -> ChromiumRun:
+def _chromium(
+    html_path: Path, out: Path, tmp_path: Path, mode_args: list[str], timeout: float
+) -> ChromiumRun:
     chromium = need("chromium")
     home = tmp_path / "chromium-home"  # crashpad and dconf write under $HOME even with a profile
     profile = tmp_path / "chromium-profile"
@@ -243,7 +249,9 @@ def chromium_screenshot(
     the test unless the PNG was written. Check ``.console`` for page errors.
     """
     return _chromium(
-        Path(html_path), Path(png_path), Path(tmp_path),
+        Path(html_path),
+        Path(png_path),
+        Path(tmp_path),
         [f"--screenshot={Path(png_path).resolve()}", f"--window-size={width},{height}"],
         timeout,
     )
@@ -258,7 +266,9 @@ def chromium_pdf(
 ) -> ChromiumRun:
     """Print HTML_PATH to PDF_PATH with headless Chromium (no header/footer; paper from CSS)."""
     return _chromium(
-        Path(html_path), Path(pdf_path), Path(tmp_path),
+        Path(html_path),
+        Path(pdf_path),
+        Path(tmp_path),
         ["--no-pdf-header-footer", f"--print-to-pdf={Path(pdf_path).resolve()}"],
         timeout,
     )
@@ -308,7 +318,11 @@ def soffice_convert(
     if infilter is None and src.suffix.lower() == ".csv":
         infilter = SOFFICE_CSV_IN
     cmd = [
-        soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
+        soffice,
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--nolockcheck",
         f"-env:UserInstallation={(work / 'profile').as_uri()}",
     ]
     if infilter:

@@ -52,10 +52,14 @@ def test_pg_fixture_gives_a_working_server(pg_url: str) -> None:
         assert engine.dialect.name == "postgresql"
         assert engine.dialect.driver == "psycopg"
         meta = MetaData()
-        goals = Table("goals", meta, Column("id", Integer, primary_key=True), Column("title", String))
+        goals = Table(
+            "goals", meta, Column("id", Integer, primary_key=True), Column("title", String)
+        )
         meta.create_all(engine)
         with engine.begin() as conn:
-            conn.execute(goals.insert(), [{"title": "Færre på offentlig forsørgelse"}, {"title": "Run"}])
+            conn.execute(
+                goals.insert(), [{"title": "Færre på offentlig forsørgelse"}, {"title": "Run"}]
+            )
         with engine.connect() as conn:
             rows = conn.execute(select(goals.c.id, goals.c.title).order_by(goals.c.id)).all()
             version = conn.execute(select(func.version())).scalar_one()
@@ -73,19 +77,25 @@ def test_db_url_runs_on_each_backend(db_url: str, request: pytest.FixtureRequest
     from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table, create_engine
 
     backend = request.node.callspec.params["db_url"]
-    assert db_url.startswith({"sqlite": "sqlite:///", "postgresql": "postgresql+psycopg://"}[backend])
+    assert db_url.startswith(
+        {"sqlite": "sqlite:///", "postgresql": "postgresql+psycopg://"}[backend]
+    )
     assert db_dump(db_url) == [("", ())]
     engine = create_engine(db_url)
     try:
         meta = MetaData()
         acc = Table(
-            "accounts", meta,
-            Column("code", String, primary_key=True), Column("amount", Numeric(12, 1)),
+            "accounts",
+            meta,
+            Column("code", String, primary_key=True),
+            Column("amount", Numeric(12, 1)),
         )
         Table("empty", meta, Column("id", Integer, primary_key=True))
         meta.create_all(engine)
         with engine.begin() as conn:
-            conn.execute(acc.insert(), [{"code": "055771", "amount": 10}, {"code": "055778", "amount": 2}])
+            conn.execute(
+                acc.insert(), [{"code": "055771", "amount": 10}, {"code": "055778", "amount": 2}]
+            )
     finally:
         engine.dispose()
     dump = db_dump(db_url)
@@ -118,7 +128,12 @@ def no_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    for var in ("CI", "GOALTRACK_REQUIRE_BROWSER", "GOALTRACK_REQUIRE_SOFFICE", "GOALTRACK_REQUIRE_NO_SUCH_TOOL"):
+    for var in (
+        "CI",
+        "GOALTRACK_REQUIRE_BROWSER",
+        "GOALTRACK_REQUIRE_SOFFICE",
+        "GOALTRACK_REQUIRE_NO_SUCH_TOOL",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 
@@ -203,13 +218,28 @@ def test_makefile_targets_parse() -> None:
     need("make")
     r = subprocess.run(
         ["make", "-n", "demo", "test", "bench"],
-        cwd=REPO, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
     assert r.returncode == 0, r.stderr
-    for expected in ("goaltrack demo --out", "ruff check", "mypy", "-m pytest", "benchmarks/run.py"):
+    for expected in (
+        "goaltrack demo --out",
+        "ruff check",
+        "mypy",
+        "-m pytest",
+        "benchmarks/run.py",
+    ):
         assert expected in r.stdout
     help_ = subprocess.run(
-        ["make", "help"], cwd=REPO, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+        ["make", "help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
     assert help_.returncode == 0
     for target in ("demo", "test", "bench", "lint", "clean"):

@@ -124,12 +124,14 @@ def register_commands(cli: click.Group) -> None:
     """Add commands to the ``goaltrack`` command line.
 
     Fires when the command line is asked for a command name it does not know, so that
-    ``goaltrack --help`` and the built-in commands never load plugins; ``goaltrack plugins``
-    also calls it, on a scratch group, to list each plugin's commands.
+    ``goaltrack --help`` and the built-in commands never load plugins. It may fire more than
+    once in a run, on different groups (``goaltrack plugins`` calls it on a scratch group to
+    list each plugin's commands), so add commands to the group you are given and keep no
+    state of your own.
 
-    :param cli: the root :class:`click.Group`; add commands with ``cli.add_command(cmd)`` or
-        the ``@cli.command()`` decorator. Import heavy libraries inside the command body,
-        not at module level.
+    :param cli: the :class:`click.Group` of goaltrack's top-level commands; add commands
+        with ``cli.add_command(cmd)`` or the ``@cli.command()`` decorator. Import heavy
+        libraries inside the command body, not at module level.
     """
 
 
@@ -141,7 +143,10 @@ def prepare_jinja2_environment(env: jinja2.Environment) -> None:
     autoescaping and before any template is rendered.
 
     :param env: the :class:`jinja2.Environment`; add to ``env.filters``, ``env.globals`` or
-        ``env.tests``. Do not turn autoescaping off: report data comes from plan files.
+        ``env.tests``. To ship templates of your own, append a loader after goaltrack's
+        (``env.loader = jinja2.ChoiceLoader([env.loader, jinja2.PackageLoader("my_plugin")])``)
+        and give them names of your own, so user overrides and built-ins keep precedence.
+        Do not turn autoescaping off: report data comes from plan files.
     """
 
 

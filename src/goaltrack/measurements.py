@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -23,6 +24,7 @@ class Latest:
     period_code: str
     period_end: dt.date
     value: float | None
+    source: dict[str, Any] | None = None
 
 
 def latest_values(
@@ -37,6 +39,7 @@ def latest_values(
             t.c.period_code,
             t.c.period_end,
             t.c.value,
+            t.c.source,
             func.row_number()
             .over(partition_by=t.c.indicator_id, order_by=(t.c.period_end.desc(), t.c.id.desc()))
             .label("rn"),
@@ -48,6 +51,6 @@ def latest_values(
         ranked = ranked.where(t.c.period_end <= as_of)
     sub = ranked.subquery()
     rows = conn.execute(
-        select(sub.c.indicator_id, sub.c.period_code, sub.c.period_end, sub.c.value).where(sub.c.rn == 1)
+        select(sub.c.indicator_id, sub.c.period_code, sub.c.period_end, sub.c.value, sub.c.source).where(sub.c.rn == 1)
     )
-    return {r.indicator_id: Latest(r.indicator_id, r.period_code, r.period_end, r.value) for r in rows}
+    return {r.indicator_id: Latest(r.indicator_id, r.period_code, r.period_end, r.value, r.source) for r in rows}

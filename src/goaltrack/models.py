@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 ITEM_KINDS = (
@@ -28,6 +28,10 @@ ITEM_KINDS = (
     "account",
     "indicator",
 )
+
+
+def _when(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
 
 
 def _json(nullable: bool = True) -> Any:
@@ -54,7 +58,7 @@ class Plan(SQLModel, table=True):
     notes: str | None = None
     content_hash: str = Field(default="", description="sha256 of the plan's canonical export")
     source_file: str | None = None
-    loaded_at: dt.datetime | None = None
+    loaded_at: dt.datetime | None = _when()
 
 
 class NationalGoal(SQLModel, table=True):
@@ -248,7 +252,7 @@ class Measurement(SQLModel, table=True):
     source: dict[str, Any] | None = _json()
     note: str | None = None
     recorded_by: str
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime = _when(nullable=False)
     origin: str  # "plan:<file>#<sha256>", "record", "import:<file>#<sha256>"
     correction: bool = False
     position: int = 0  # order within the plan file, for plan-origin rows
@@ -256,7 +260,7 @@ class Measurement(SQLModel, table=True):
     # current. Pointing new -> old keeps every step of a supersession valid under the
     # foreign key and the one-current-value index.
     supersedes_id: int | None = Field(default=None, foreign_key="measurement.id")
-    superseded_at: dt.datetime | None = None
+    superseded_at: dt.datetime | None = _when()
 
 
 class InitiativeStatus(SQLModel, table=True):
@@ -269,7 +273,7 @@ class InitiativeStatus(SQLModel, table=True):
     status: str
     note: str | None = None
     recorded_by: str
-    recorded_at: dt.datetime
+    recorded_at: dt.datetime = _when(nullable=False)
     origin: str = "status"
 
 

@@ -66,7 +66,12 @@ from goaltrack.interfaces import (
     ScoringMethod,
 )
 
-DEFAULT_PLUGINS: tuple[str, ...] = ("goaltrack.default_plugins.formats",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "goaltrack.default_plugins.formats",
+    "goaltrack.default_plugins.sources",
+    "goaltrack.default_plugins.scoring",
+    "goaltrack.default_plugins.indicators",
+)
 """Module paths of the built-in plugins, registered first, in this order."""
 
 ENTRY_POINT_GROUP = "goaltrack"
@@ -558,16 +563,15 @@ class _ContainedHookCaller:
         # Reversed registration order is pluggy's own call order (last registered first).
         for plugin_name in reversed(list(self._plugins._impls_by_plugin(self.name))):
             commands = _commands_of(kwargs.get("cli")) if self.name == "register_commands" else None
+            before = set(commands) if commands is not None else set()
             ok, found = self._plugins._call_one(self.name, plugin_name, kwargs)
             if ok:
                 results.extend(found)
             elif commands is not None:
                 # Undo the commands a failing plugin added before it raised: half a plugin's
                 # commands would be more confusing than none.
-                current = _commands_of(kwargs["cli"])
-                if current is not None:
-                    for added in set(current) - set(commands):
-                        del current[added]
+                for added in set(commands) - before:
+                    del commands[added]
         return results
 
 

@@ -16,6 +16,7 @@ from goaltrack import models as m
 from goaltrack.listing import Links
 
 WIDTH = 100
+INFERRED = " (inferred)"
 
 
 def _short(text: str, room: int) -> str:
@@ -46,11 +47,16 @@ def render_tree(conn: Connection, plan_id: int, *, width: int = WIDTH) -> str:
 
     def add(prefix: str, last: bool, label: str) -> str:
         branch = "└─ " if last else "├─ "
-        lines.append(prefix + branch + _short(label, width - len(prefix) - 3))
+        # Shorten the text, never the "(inferred)" mark at its end.
+        mark = INFERRED if label.endswith(INFERRED) else ""
+        text = label.removesuffix(mark) if mark else label
+        lines.append(prefix + branch + _short(text, width - len(prefix) - 3 - len(mark)) + mark)
         return prefix + ("   " if last else "│  ")
 
     def basis(link: Any) -> str:
-        return " (inferred)" if link.basis == "inferred" else ""
+        return INFERRED if link.basis == "inferred" else ""
+
+    shown_accounts: set[int] = set()
 
     def initiative_children(prefix: str, ini: Any) -> None:
         children: list[str] = []
@@ -60,6 +66,7 @@ def render_tree(conn: Connection, plan_id: int, *, width: int = WIDTH) -> str:
         for link in links.into[("initiative", ini.id)]:
             if link.src_kind == "account":
                 a = accounts[link.src_id]
+                shown_accounts.add(a.id)
                 children.append(f"account {a.code} {a.name}{basis(link)}")
             elif link.src_kind == "indicator":
                 ind = indicators[link.src_id]
@@ -68,16 +75,24 @@ def render_tree(conn: Connection, plan_id: int, *, width: int = WIDTH) -> str:
             add(prefix, n == len(children) - 1, text)
 
     def area_children(prefix: str, area: Any) -> None:
-        children: list[tuple[str, Any]] = [("ini", i) for i in inits_by_area.get(area.id, [])]
+        # An annual area first names the strategic areas it serves: they have no other place.
+        children: list[tuple[str, Any]] = [
+            ("sf", lk) for lk in links.out[("focus_area", area.id)] if lk.dst_kind == "focus_area"
+        ]
+        children += [("ini", i) for i in inits_by_area.get(area.id, [])]
         children += [("acc", lk) for lk in links.into[("focus_area", area.id)] if lk.src_kind == "account"]
         children += [("ind", lk) for lk in links.into[("focus_area", area.id)] if lk.src_kind == "indicator"]
         for n, (what, obj) in enumerate(children):
             last = n == len(children) - 1
-            if what == "ini":
+            if what == "sf":
+                sf = areas_by_id[obj.dst_id]
+                add(prefix, last, f"serves strategic focus area {sf.code}: {sf.title}{basis(obj)}")
+            elif what == "ini":
                 sub = add(prefix, last, f"initiative {obj.code}: {obj.title}")
                 initiative_children(sub, obj)
             elif what == "acc":
                 a = accounts[obj.src_id]
+                shown_accounts.add(a.id)
                 add(prefix, last, f"account {a.code} {a.name}{basis(obj)}")
             else:
                 ind = indicators[obj.src_id]
@@ -118,11 +133,20 @@ def render_tree(conn: Connection, plan_id: int, *, width: int = WIDTH) -> str:
                 reached_areas.add(a.id)
     loose_areas = [a for a in areas if a.id not in reached_areas]
     loose_inits = [i for i in inits if i.id not in reached_inits]
-    unlinked_accounts = [a for a in accounts.values() if not links.out[("account", a.id)]]
+    # Every account the hierarchy above did not show reaches no goal: name what it is linked
+    # to, if anything (e.g. only a target group).
+    loose_accounts = [a for a in accounts.values() if a.id not in shown_accounts]
+
+    def account_targets(a: Any) -> str:
+        targets = [
+            f"{lk.dst_kind.replace('_', ' ')} {links.codes[lk.dst_kind][lk.dst_id]}{basis(lk)}"
+            for lk in links.out[("account", a.id)]
+        ]
+        return f", linked to {', '.join(targets)}" if targets else ", linked to nothing"
     sections = [
         ("Focus areas linked to no national goal", [f"{a.level} {a.code}: {a.title}" for a in loose_areas]),
         ("Initiatives linked to no national goal", [f"{i.code}: {i.title}" for i in loose_inits]),
-        ("Accounts linked to nothing", [f"{a.code} {a.name}" for a in unlinked_accounts]),
+        ("Accounts linked to no national goal", [f"{a.code} {a.name}{account_targets(a)}" for a in loose_accounts]),
     ]
     for title, items in sections:
         if items:

@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from goaltrack import __version__
-from goaltrack.cli.lazy import LazyGroup
 from goaltrack.cli.common import ensure_app
+from goaltrack.cli.lazy import LazyGroup
 from goaltrack.errors import EXIT_DATA, EXIT_USAGE, GoaltrackError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -26,6 +26,11 @@ COMMANDS = {
     "plan": "goaltrack.cli.plan_cmds:plan_group",
     "list": "goaltrack.cli.list_cmd:list_cmd",
     "tree": "goaltrack.cli.tree_cmd:tree_cmd",
+    "record": "goaltrack.cli.progress_cmds:record_cmd",
+    "status": "goaltrack.cli.progress_cmds:status_cmd",
+    "history": "goaltrack.cli.progress_cmds:history_cmd",
+    "import": "goaltrack.cli.import_cmd:import_cmd",
+    "score": "goaltrack.cli.score_cmd:score_cmd",
     "demo": "goaltrack.cli.demo_cmd:demo_cmd",
     "plugins": "goaltrack.cli.plugins_cmd:plugins_cmd",
 }

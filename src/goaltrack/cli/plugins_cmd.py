@@ -40,6 +40,8 @@ def _as_text(rows: list[dict[str, Any]], *, show_all: bool, hook: str | None) ->
         return "No plugins installed." + ("" if show_all else " Use --all to include the built-ins.") + "\n"
     lines: list[str] = []
     for row in rows:
+        if lines:
+            lines.append("")
         version = f" {row['version']}" if row["version"] else ""
         lines.append(f"{row['name']}{version}")
         lines.append(f"  hooks: {', '.join(row['hooks']) or '-'}")

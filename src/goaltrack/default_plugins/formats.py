@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -18,36 +17,19 @@ from decimal import Decimal
 from goaltrack.errors import UsageError
 from goaltrack.hookspecs import hookimpl
 from goaltrack.interfaces import Column, OutputFormat, RenderOptions, Report, Table
+from goaltrack.numbers import format_number
 
 NUMERIC_TYPES = ("int", "number", "percent")
 
-# (thousands separator, decimal mark) per language: en 540,225 and 12.4; da 540.225 and 12,4.
-# A small inline formatter until reports get Babel-based locale formatting.
-_SEPARATORS = {"en": (",", "."), "da": (".", ",")}
+_LANGS = ("en", "da")
 _YES_NO = {"en": ("yes", "no"), "da": ("ja", "nej")}
 
 
 def _lang(options: RenderOptions) -> str:
+    # Labels and number styles exist for da and en; anything else falls back to English
+    # rather than failing a report over its language.
     base = options.lang.replace("-", "_").split("_")[0].lower()
-    return base if base in _SEPARATORS else "en"
-
-
-def format_number(value: float | int | Decimal, lang: str, *, as_int: bool = False) -> str:
-    """A number with thousands separators and at most two decimals, in ``lang``'s style.
-
-    Trailing zeros are dropped (``12.40`` -> ``12.4``, ``540225.0`` -> ``540,225``) so that
-    whole amounts read as amounts and scores keep their two meaningful decimals.
-    """
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if as_int or isinstance(value, int):
-        text = f"{round(value):,}"
-    else:
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        if text in ("-0", ""):  # -0.001 rounds to "-0.00"; a minus sign on zero misleads
-            text = "0"
-    group, point = _SEPARATORS.get(lang, _SEPARATORS["en"])
-    return text.translate(str.maketrans(",.", group + point))
+    return base if base in _LANGS else "en"
 
 
 def _is_number(value: object) -> bool:
@@ -63,7 +45,8 @@ def _text_cell(value: object, column: Column, lang: str) -> str:
         return yes if value else no
     if _is_number(value):
         assert isinstance(value, int | float | Decimal)
-        text = format_number(value, lang, as_int=column.type == "int")
+        number = float(value) if isinstance(value, Decimal) else value
+        text = format_number(number, lang, decimals=0 if column.type == "int" else None)
         if column.type == "percent":  # values are in percent points: 12.4 means 12.4 %
             text += " %" if lang == "da" else "%"
         return text
@@ -75,16 +58,19 @@ def _text_cell(value: object, column: Column, lang: str) -> str:
     return " ".join(str(value).splitlines())
 
 
+def _numeric_column(table: Table, index: int) -> bool:
+    """Right-align numbers: a numeric column type, or a text column that only holds numbers."""
+    if table.columns[index].type in NUMERIC_TYPES:
+        return True
+    values = [row[index] for row in table.rows if row[index] is not None]
+    return bool(values) and all(_is_number(v) for v in values)
+
+
 def _render_table(table: Table, lang: str) -> list[str]:
     header = [c.label for c in table.columns]
     cells = [[_text_cell(v, c, lang) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
-    right = [
-        c.type in NUMERIC_TYPES
-        or (bool(table.rows) and all(row[i] is None or _is_number(row[i]) for row in table.rows)
-            and any(_is_number(row[i]) for row in table.rows))
-        for i, c in enumerate(table.columns)
-    ]
+    right = [_numeric_column(table, i) for i in range(len(table.columns))]
 
     def line(values: Sequence[str]) -> str:
         parts = [
@@ -191,6 +177,5 @@ __all__ = [
     "JsonFormat",
     "TableFormat",
     "csv_cell",
-    "format_number",
     "register_output_formats",
 ]

@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel
 
 from goaltrack import models as m
 from goaltrack.accounts import parse_account_code
+from goaltrack.clock import utcnow
 from goaltrack.periods import parse_period
 from goaltrack.planfile import schema as s
 from goaltrack.planfile.validate import ParsedPlan
@@ -107,7 +108,7 @@ def load_plans(
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return utcnow()
 
 
 def _changed(row: SQLModel, values: dict[str, Any]) -> bool:

@@ -26,6 +26,9 @@ Code = Annotated[
     ),
 ]
 Year = Annotated[int, Field(ge=1900, le=2200)]
+# A number written as a number: strict, so a string such as "7.332" (Danish for 7332, but
+# 7.332 to a parser) is refused instead of silently read as a number a thousand times smaller.
+Number = Annotated[float, Field(strict=True)]
 Basis = Literal["explicit", "inferred"]
 Direction = Literal["increase", "decrease", "maintain", "range"]
 FocusLevel = Literal["strategic", "annual"]
@@ -33,7 +36,7 @@ BudgetKind = Literal["budget", "corrected", "actual"]
 InitiativeStatus = Literal["not-started", "on-track", "at-risk", "off-track", "done", "cancelled"]
 MeasurementKind = Literal["observed", "forecast"]
 
-_ACCOUNT_RE = re.compile(r"^\d{6}$")
+_ACCOUNT_RE = re.compile(r"^[0-9]{6}\Z")  # [0-9]: \d also matches non-ASCII digits
 
 
 class _Model(BaseModel):
@@ -75,7 +78,7 @@ class AccountLink(_Model):
     focus_area: Code | None = None
     initiative: Code | None = None
     target_group: Code | None = None
-    share: float | None = Field(
+    share: Number | None = Field(
         default=None,
         ge=0,
         le=100,
@@ -227,7 +230,7 @@ class Initiative(_Model):
 class BudgetLine(_Model):
     year: Year
     kind: BudgetKind = "budget"
-    amount: float = Field(description="Amount in the plan's amount_unit; a number, never a string.")
+    amount: Number = Field(description="Amount in the plan's amount_unit; a number, never a string.")
 
 
 class Account(_Model):
@@ -244,8 +247,13 @@ class Account(_Model):
                 "write the account code as a quoted string of 6 digits (e.g. '055771'); "
                 "an unquoted number loses its leading zero"
             )
-        if isinstance(value, str) and not _ACCOUNT_RE.match(value.strip()):
-            raise ValueError(f"account code must be 6 digits, got {value!r}")
+        if isinstance(value, str):
+            if not _ACCOUNT_RE.match(value.strip()):
+                raise ValueError(f"account code must be 6 digits, got {value!r}")
+            if not value.strip().startswith("0"):
+                raise ValueError(
+                    f"account code must start with 0 (hovedkonto 0-9 is written 00-09), got {value!r}"
+                )
         return value
 
 
@@ -255,7 +263,7 @@ class DeclaredTotal(_Model):
     label: str = Field(description="The label as printed, e.g. 'I alt'.")
     year: Year
     kind: BudgetKind = "budget"
-    amount: float
+    amount: Number
     accounts: list[str] | None = Field(
         default=None, description="Codes of the accounts the total covers; default: all accounts."
     )
@@ -277,7 +285,7 @@ class Scoring(_Model):
 
 
 class Point(_Model):
-    value: float
+    value: Number
     period: str = Field(description="A period code, e.g. '2021', '2021M03', '2021Q1'.")
 
 
@@ -288,7 +296,7 @@ class Measurement(_Model):
             "a QMAT code, or an interval 2020-03-08/2020-10-18."
         )
     )
-    value: float | None = None
+    value: Number | None = None
     missing: str | None = Field(default=None, description="Why the value is missing, instead of value.")
     kind: MeasurementKind = "observed"
     source: Source | None = None

@@ -15,6 +15,7 @@ from typing import Any
 import pydantic
 
 from goaltrack.errors import DataError, Problem, ValidationError
+from goaltrack.planfile import schema as s
 from goaltrack.planfile.schema import PlanFile
 from goaltrack.planfile.yamlio import Located, PathKey, read_yaml
 
@@ -62,19 +63,75 @@ def read_plans(paths: Sequence[Path]) -> tuple[list[ParsedPlan], list[Problem]]:
 
 
 def _read_one(path: Path) -> tuple[ParsedPlan | None, list[Problem]]:
+    # A YAML syntax error leaves no data to check; a duplicate key does (the first value is
+    # kept), so checking goes on and the file's other problems are reported with it.
     located, problems = read_yaml(path)
-    if located is None or problems:
+    if located is None:
         return None, problems
     if not isinstance(located.data, dict):
-        return None, [located.problem((), "a plan file must be a mapping with 'goaltrack:' and 'plan:' keys")]
+        return None, [
+            *problems,
+            located.problem((), "a plan file must be a mapping with 'goaltrack:' and 'plan:' keys"),
+        ]
     try:
         plan = PlanFile.model_validate(located.data)
     except pydantic.ValidationError as exc:
-        return None, [_from_pydantic(located, err) for err in exc.errors()]
-    problems = list(check_references(plan, located))
+        problems += [_from_pydantic(located, err) for err in exc.errors()]
+        # Check the references of the items that are valid on their own too, so one run
+        # reports every problem ("unknown key" and "unknown target group" together).
+        problems += check_references(_partial_plan(located.data), located)
+        return None, problems
+    problems += check_references(plan, located)
     if problems:
         return None, problems
     return ParsedPlan(plan=plan, located=located, path=path, content=path.read_bytes()), []
+
+
+_SECTIONS: dict[str, type[pydantic.BaseModel]] = {
+    "national_goals": s.NationalGoal,
+    "focus_areas": s.FocusArea,
+    "target_groups": s.TargetGroup,
+    "initiatives": s.Initiative,
+    "accounts": s.Account,
+    "indicators": s.Indicator,
+    "declared_totals": s.DeclaredTotal,
+}
+
+
+def _partial_plan(data: dict[str, Any]) -> PlanFile:
+    """A plan of the items that validate on their own, for checking references.
+
+    An item that does not validate (its problems are reported already) is replaced by a
+    placeholder with no links that keeps its list position (problem paths use positions)
+    and its code (so references to it are not reported as unknown).
+    """
+    sections: dict[str, list[Any]] = {}
+    for name, model in _SECTIONS.items():
+        raw = data.get(name)
+        items: list[Any] = []
+        for i, item in enumerate(raw if isinstance(raw, list) else []):
+            try:
+                items.append(model.model_validate(item))
+            except pydantic.ValidationError:
+                items.append(_placeholder(model, item, i))
+        sections[name] = items
+    return PlanFile.model_construct(**sections)
+
+
+def _placeholder(model: type[pydantic.BaseModel], item: Any, index: int) -> Any:
+    raw = item if isinstance(item, dict) else {}
+    code = raw.get("code")
+    values: dict[str, Any] = {
+        # A code nobody can refer to when the item has none, so placeholders never clash.
+        "code": str(code).strip() if isinstance(code, str | int) else f"\0item {index}",
+        "label": f"\0item {index}",
+        "year": 0,
+        "kind": "",
+    }
+    if model is s.FocusArea:
+        level = raw.get("level")
+        values["level"] = level if level in ("strategic", "annual") else None
+    return model.model_construct(**{k: v for k, v in values.items() if k in model.model_fields})
 
 
 def _from_pydantic(located: Located, err: Any) -> Problem:
@@ -92,10 +149,11 @@ def _from_pydantic(located: Located, err: Any) -> Problem:
     value = err.get("input")
     if kind in {"string_type", "int_type", "float_type", "bool_type", "list_type", "dict_type",
                 "int_parsing", "float_parsing", "bool_parsing", "date_from_datetime_parsing",
-                "date_parsing", "literal_error", "model_type", "string_pattern_mismatch"}:
+                "date_parsing", "literal_error", "model_type", "string_pattern_mismatch",
+                "less_than_equal", "greater_than_equal", "less_than", "greater_than"}:
         message = f"{message} (got {_show(value)})"
-    if kind in {"float_parsing", "int_parsing"} and isinstance(value, str) and "." in value:
-        message += "; write amounts as plain numbers, e.g. 7332 not '7.332'"
+    if kind in {"float_type", "float_parsing", "int_parsing"} and isinstance(value, str):
+        message += "; write numbers without quotes and thousands separators, e.g. 7332 not '7.332'"
     return located.problem(loc, message)
 
 
@@ -156,7 +214,7 @@ def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
             target = areas.get(link.ref)
             if target is None:
                 yield located.problem((*base, "strategic_areas", j, "ref"), f"unknown focus area '{link.ref}'")
-            elif target.level != "strategic":
+            elif target.level not in ("strategic", None):  # None: the area itself is invalid
                 yield located.problem(
                     (*base, "strategic_areas", j, "ref"),
                     f"focus area '{link.ref}' is {target.level}, not strategic",

@@ -111,7 +111,9 @@ def parse_yaml_text(text: str, name: str) -> tuple[Located | None, list[Problem]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or str(exc)
-        if "\t" in message or "tab" in message.lower():
+        # PyYAML writes a tab as '\t' (backslash, t) in "found character '\t' that cannot
+        # start any token".
+        if "\t" in message or "'\\t'" in message or "tab" in message.lower():
             message = f"{message} (YAML does not allow tabs for indentation; use spaces)"
         elif exc.context and exc.problem:
             message = f"{exc.context}: {exc.problem}"

@@ -1,0 +1,37 @@
+"""``goaltrack score``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from goaltrack.cli.common import emit, output_option, pass_app, plan_option
+from goaltrack.context import AppContext
+
+
+@click.command(name="score")
+@plan_option()
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Score with the data known on DATE (YYYY-MM-DD).")
+@click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT", help="table, json or csv.")
+@click.option("--explain", metavar="CODE", help="Print the full calculation for one goal, area, initiative or indicator.")
+@output_option()
+@pass_app
+def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None, fmt: str, explain: str | None,
+              output: Path | None) -> None:
+    """Score every indicator and roll the scores up to initiatives, focus areas and
+    national goals. Items without data are shown as no-data, never counted as zero."""
+    from goaltrack.db import plan_id_for
+    from goaltrack.render import render
+    from goaltrack.scoring import explain as explain_item
+    from goaltrack.scoring import score_plan, scores_report
+
+    with app.engine().connect() as conn:
+        plan_id = plan_id_for(conn, plan_slug)
+        scores = score_plan(conn, app.plugins, plan_id, as_of=as_of.date() if as_of else None,
+                            settings=app.config.values.get("scoring", {}))
+    if explain:
+        explain_item(scores, explain, echo=click.echo)
+        return
+    emit(render(app, scores_report(scores), fmt), output)

@@ -1,0 +1,13 @@
+"""The time goaltrack writes into the database: UTC, whole seconds.
+
+Columns are ``timestamp with time zone`` on PostgreSQL; SQLite has no time zones and stores
+the UTC wall time. Whole seconds so history reads well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

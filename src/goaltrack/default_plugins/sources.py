@@ -1,0 +1,164 @@
+"""Built-in data sources: ``csv`` and ``jsonl``.
+
+Both stream their file and yield one :class:`SourceRow` per record; values stay text, and
+the importer parses them against each indicator's unit.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO
+
+from goaltrack import hookimpl
+from goaltrack.errors import DataError
+from goaltrack.interfaces import DataSource, RejectedRow, SourceRow
+
+REQUIRED = ("indicator", "period", "value")
+OPTIONAL = ("note", "source", "recorded_by", "missing")
+# One CSV field may not exceed this; a 1 MB line of garbage is refused with its line number
+# instead of being held in memory.
+FIELD_LIMIT = 64 * 1024
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open ``path`` as UTF-8 text, dropping a byte-order mark; errors name the file."""
+    try:
+        handle = path.open("rb")
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not a file") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+    return codecs.getreader("utf-8-sig")(handle, errors="strict")  # type: ignore[return-value]
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """``;`` or ``,``, whichever the header uses; Danish exports use ``;``."""
+    semis, commas = first_line.count(";"), first_line.count(",")
+    if semis == 0 and commas == 0:
+        return ","
+    return ";" if semis >= commas else ","
+
+
+class CsvSource(DataSource):
+    name = "csv"
+    description = (
+        "CSV with a header row: indicator,period,value (+ note,source,recorded_by,missing); "
+        "',' or ';' separated; decimal comma accepted; UTF-8 with or without BOM."
+    )
+
+    def read(self, path: Path, options: Mapping[str, str]) -> Iterator[SourceRow | RejectedRow]:
+        csv.field_size_limit(FIELD_LIMIT)
+        with open_text(path) as fh:
+            try:
+                header_line = fh.readline()
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{path}:1: not valid UTF-8 ({exc.reason}); save the file as UTF-8") from None
+            if not header_line.strip():
+                raise DataError(f"{path}:1: the file is empty (expected a header row: indicator,period,value)")
+            delimiter = options.get("delimiter") or sniff_delimiter(header_line)
+            header = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delimiter))]
+            missing = [c for c in REQUIRED if c not in header]
+            if missing:
+                raise DataError(
+                    f"{path}:1: header must name the columns indicator, period and value "
+                    f"(missing: {', '.join(missing)}; found: {', '.join(header) or 'nothing'})"
+                )
+            unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
+            if unknown:
+                raise DataError(
+                    f"{path}:1: unknown column(s) {', '.join(unknown)} "
+                    f"(known: {', '.join(REQUIRED + OPTIONAL)})"
+                )
+            idx = {name: header.index(name) for name in header}
+            width = len(header)
+            i_ind, i_per, i_val = idx["indicator"], idx["period"], idx["value"]
+            i_note, i_src, i_by, i_miss = (idx.get(k) for k in ("note", "source", "recorded_by", "missing"))
+            reader = csv.reader(fh, delimiter=delimiter, strict=True)
+            line = 1
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    yield RejectedRow(reader.line_num + 1, f"malformed CSV: {exc}")
+                    break
+                except UnicodeDecodeError as exc:
+                    yield RejectedRow(line + 1, f"not valid UTF-8 ({exc.reason})")
+                    break
+                line = reader.line_num + 1  # the header was read before the reader started
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                if len(row) != width:
+                    yield RejectedRow(line, f"expected {width} fields, found {len(row)}", delimiter.join(row)[:200])
+                    continue
+                yield SourceRow(
+                    line,
+                    row[i_ind].strip(),
+                    row[i_per].strip(),
+                    row[i_val].strip(),
+                    (row[i_miss].strip() or None) if i_miss is not None else None,
+                    (row[i_note] or None) if i_note is not None else None,
+                    (row[i_src] or None) if i_src is not None else None,
+                    (row[i_by] or None) if i_by is not None else None,
+                )
+
+
+class JsonlSource(DataSource):
+    name = "jsonl"
+    description = (
+        "JSON Lines: one object per line with indicator, period, value "
+        "(+ note, source, recorded_by, missing)."
+    )
+
+    def read(self, path: Path, options: Mapping[str, str]) -> Iterator[SourceRow | RejectedRow]:
+        allowed = set(REQUIRED + OPTIONAL)
+        with open_text(path) as fh:
+            line = 0
+            while True:
+                try:
+                    text = fh.readline()
+                except UnicodeDecodeError as exc:
+                    yield RejectedRow(line + 1, f"not valid UTF-8 ({exc.reason})")
+                    break
+                if not text:
+                    break
+                line += 1
+                if not text.strip():
+                    continue
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield RejectedRow(line, f"invalid JSON: {exc.msg} (column {exc.colno})", text[:200])
+                    continue
+                if not isinstance(obj, dict):
+                    yield RejectedRow(line, "each line must be a JSON object", text[:200])
+                    continue
+                extra = sorted(set(obj) - allowed)
+                if extra:
+                    yield RejectedRow(line, f"unknown key(s): {', '.join(extra)}", text[:200])
+                    continue
+                absent = [k for k in ("indicator", "period") if not obj.get(k)]
+                if absent or ("value" not in obj and not obj.get("missing")):
+                    yield RejectedRow(line, f"missing key(s): {', '.join(absent or ['value'])}", text[:200])
+                    continue
+                value = obj.get("value")
+                if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+                    yield RejectedRow(line, f"value must be a number or text, got {type(value).__name__}", text[:200])
+                    continue
+                yield SourceRow(
+                    line, str(obj["indicator"]), str(obj["period"]), value,
+                    obj.get("missing"), obj.get("note"), obj.get("source"), obj.get("recorded_by"),
+                )
+
+
+@hookimpl
+def register_data_sources(register):  # type: ignore[no-untyped-def]
+    register(CsvSource())
+    register(JsonlSource())

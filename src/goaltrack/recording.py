@@ -1,0 +1,166 @@
+"""Recording progress by hand: one measurement, one initiative status, and their history.
+
+Nothing is overwritten. A new value for an indicator and period supersedes the current one
+(which is kept, with the time it was superseded); ``correct=True`` marks the new entry as a
+correction of the old. Statuses are appended; the latest is the initiative's status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from goaltrack import models as m
+from goaltrack.clock import utcnow
+from goaltrack.errors import DataError, UsageError
+from goaltrack.periods import parse_period
+from goaltrack.values import parse_value
+
+STATUSES = ("not-started", "on-track", "at-risk", "off-track", "done", "cancelled")
+NEEDS_NOTE = ("at-risk", "off-track")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    indicator: str
+    period: str
+    value: float | None
+    superseded: float | None  # the value it replaced, if any
+    replaced: bool
+
+
+def _item(session: Session, model: type[Any], plan_id: int, code: str, what: str) -> Any:
+    row = session.exec(select(model).where(model.plan_id == plan_id, model.code == code)).scalar_one_or_none()  # type: ignore[call-overload]
+    if row is None:
+        known = session.exec(select(model.code).where(model.plan_id == plan_id).order_by(model.code)).scalars().all()  # type: ignore[call-overload]
+        hint = f" (known: {', '.join(known[:15])}{', ...' if len(known) > 15 else ''})" if known else ""
+        raise UsageError(f"unknown {what} '{code}'{hint}")
+    return row
+
+
+def record_measurement(
+    engine: Engine,
+    plan_id: int,
+    indicator: str,
+    raw_value: str | None,
+    period: str,
+    *,
+    by: str,
+    note: str | None = None,
+    source: str | None = None,
+    missing: str | None = None,
+    correct: bool = False,
+    kind: str = "observed",
+) -> Recorded:
+    if (raw_value is None) == (missing is None):
+        raise UsageError("give either VALUE or --missing REASON")
+    if correct and not note:
+        raise UsageError("--correct needs --note saying what was wrong")
+    p = parse_period(period)
+    with Session(engine) as session, session.begin():
+        ind = _item(session, m.Indicator, plan_id, indicator, "indicator")
+        if ind.computed:
+            raise DataError(f"indicator '{indicator}' is computed ({ind.computed}); its values cannot be recorded")
+        value = None
+        if raw_value is not None:
+            try:
+                value = parse_value(raw_value, ind.unit)
+            except DataError as exc:
+                raise DataError(f"{indicator} {period}: value: {exc.message}") from None
+        old = session.exec(
+            select(m.Measurement).where(
+                m.Measurement.indicator_id == ind.id,
+                m.Measurement.period_code == p.code,
+                m.Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
+            )
+        ).scalar_one_or_none()  # type: ignore[call-overload]
+        if correct and old is None:
+            raise UsageError(f"--correct: {indicator} has no value for {p.code} to correct")
+        now = utcnow()
+        previous = old.value if old is not None else None
+        if old is not None:
+            old.superseded_at = now
+            session.flush()  # free the one-current-value slot first
+        session.add(
+            m.Measurement(
+                indicator_id=ind.id, period_code=p.code, freq=p.freq, period_start=p.start,
+                period_end=p.end, value=value, missing_reason=missing, kind=kind,
+                source={"title": source} if source else None, note=note, recorded_by=by,
+                recorded_at=now, origin="correct" if correct else "record", correction=correct,
+                supersedes_id=old.id if old is not None else None,
+            )
+        )
+    return Recorded(indicator, p.code, value, previous, old is not None)
+
+
+def record_status(
+    engine: Engine,
+    plan_id: int,
+    initiative: str,
+    status: str,
+    *,
+    by: str,
+    note: str | None = None,
+    origin: str = "status",
+) -> None:
+    """Append a status; ``origin`` "example" marks demo data, shown as such in reports."""
+    if status not in STATUSES:
+        raise UsageError(f"unknown status '{status}' (one of: {', '.join(STATUSES)})")
+    if status in NEEDS_NOTE and not (note and note.strip()):
+        raise UsageError(f"status '{status}' needs --note saying why")
+    with Session(engine) as session, session.begin():
+        ini = _item(session, m.Initiative, plan_id, initiative, "initiative")
+        session.add(
+            m.InitiativeStatus(
+                initiative_id=ini.id, status=status, note=note, recorded_by=by, recorded_at=utcnow(), origin=origin
+            )
+        )
+
+
+def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
+    """Every value of indicator ``code``, or every status of initiative ``code``, oldest first."""
+    it = m.Indicator.__table__  # type: ignore[attr-defined]
+    ind = conn.execute(select(it).where(it.c.plan_id == plan_id, it.c.code == code)).first()
+    if ind is not None:
+        mt = m.Measurement.__table__  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(mt).where(mt.c.indicator_id == ind.id).order_by(mt.c.period_end, mt.c.period_code, mt.c.id)
+        ).all()
+        return {
+            "kind": "indicator", "code": code, "name": ind.name, "unit": ind.unit,
+            "entries": [
+                {
+                    "period": r.period_code, "value": r.value, "missing": r.missing_reason, "kind": r.kind,
+                    "current": r.superseded_at is None, "recorded_by": r.recorded_by,
+                    "recorded_at": _iso(r.recorded_at), "superseded_at": _iso(r.superseded_at),
+                    "correction": bool(r.correction), "origin": r.origin, "note": r.note,
+                    "source": (r.source or {}).get("title"), "id": r.id, "supersedes": r.supersedes_id,
+                }
+                for r in rows
+            ],
+        }
+    nt = m.Initiative.__table__  # type: ignore[attr-defined]
+    ini = conn.execute(select(nt).where(nt.c.plan_id == plan_id, nt.c.code == code)).first()
+    if ini is None:
+        raise UsageError(f"no indicator or initiative '{code}' in this plan")
+    st = m.InitiativeStatus.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(select(st).where(st.c.initiative_id == ini.id).order_by(st.c.recorded_at, st.c.id)).all()
+    return {
+        "kind": "initiative", "code": code, "name": ini.title, "declared_status": ini.status,
+        "entries": [
+            {"status": r.status, "note": r.note, "recorded_by": r.recorded_by,
+             "recorded_at": _iso(r.recorded_at), "current": i == len(rows) - 1, "origin": r.origin}
+            for i, r in enumerate(rows)
+        ],
+    }
+
+
+def _iso(value: dt.datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
