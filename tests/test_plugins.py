@@ -341,11 +341,20 @@ def test_missing_builtin_module_is_an_error_only_in_strict_mode(monkeypatch, cap
 
 
 def test_each_load_is_fresh(plugin_dir: PluginDir) -> None:
-    first = load(plugin_dir("format_upper"))
-    second = load()
-    assert "upper" in first.output_formats
-    assert "upper" not in second.output_formats
-    assert first.hook is not second.hook
+    d = plugin_dir("format_upper")
+    first, second, bare = load(d), load(d), load()
+    assert "upper" not in bare.output_formats  # nothing carried over from the loads before
+    # The file is executed afresh each time: no module state is shared between two loads.
+    assert type(first.output_formats["upper"]) is not type(second.output_formats["upper"])
+
+
+def test_registries_match_the_hooks_and_interfaces() -> None:
+    from goaltrack.interfaces import REGISTRY_TYPES
+
+    assert {kind: spec.base for kind, spec in plugins.KINDS.items()} == REGISTRY_TYPES
+    assert {spec.hook for spec in plugins.KINDS.values()} == {
+        name for name in load().hook_names if name.startswith("register_") and name != "register_commands"
+    }
 
 
 def test_disable_blocks_a_builtin(plugin_dir: PluginDir, monkeypatch) -> None:

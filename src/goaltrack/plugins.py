@@ -59,6 +59,7 @@ import pluggy
 from goaltrack import hookspecs
 from goaltrack.errors import PluginError, UsageError
 from goaltrack.interfaces import (
+    REGISTRY_TYPES,
     Check,
     DataSource,
     IndicatorKind,
@@ -71,6 +72,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "goaltrack.default_plugins.sources",
     "goaltrack.default_plugins.scoring",
     "goaltrack.default_plugins.indicators",
+    "goaltrack.default_plugins.checks",
 )
 """Module paths of the built-in plugins, registered first, in this order."""
 
@@ -93,23 +95,30 @@ class _KindSpec:
     required: tuple[str, ...]  # class attributes that must be non-empty strings
 
 
-# Keys are the hook names without "register_", which are also interfaces.REGISTRY_TYPES' keys.
+# Keys are the hook names without "register_"; the base classes come from
+# interfaces.REGISTRY_TYPES, the one place that says what each registry accepts.
 KINDS: dict[str, _KindSpec] = {
-    "data_sources": _KindSpec("register_data_sources", DataSource, "name", "data source", ("name",)),
+    "data_sources": _KindSpec(
+        "register_data_sources", REGISTRY_TYPES["data_sources"], "name", "data source", ("name",)
+    ),
     "scoring_methods": _KindSpec(
-        "register_scoring_methods", ScoringMethod, "name", "scoring method", ("name",)
+        "register_scoring_methods",
+        REGISTRY_TYPES["scoring_methods"],
+        "name",
+        "scoring method",
+        ("name",),
     ),
     "output_formats": _KindSpec(
         "register_output_formats",
-        OutputFormat,
+        REGISTRY_TYPES["output_formats"],
         "name",
         "output format",
         ("name", "extension", "media_type"),
     ),
     "indicators": _KindSpec(
-        "register_indicators", IndicatorKind, "name", "indicator kind", ("name",)
+        "register_indicators", REGISTRY_TYPES["indicators"], "name", "indicator kind", ("name",)
     ),
-    "checks": _KindSpec("register_checks", Check, "rule_id", "check", ("rule_id",)),
+    "checks": _KindSpec("register_checks", REGISTRY_TYPES["checks"], "rule_id", "check", ("rule_id",)),
 }
 
 _SEVERITIES = ("error", "warning", "info")

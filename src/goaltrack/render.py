@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goaltrack.errors import UsageError
@@ -10,11 +11,26 @@ from goaltrack.interfaces import RenderOptions, Report
 if TYPE_CHECKING:
     from goaltrack.context import AppContext
 
+LANGS = ("da", "en")
 
-def render(app: AppContext, report: Report, fmt: str, *, lang: str | None = None) -> str | bytes:
+
+def render(
+    app: AppContext,
+    report: Report,
+    fmt: str,
+    *,
+    lang: str | None = None,
+    templates_dir: Path | None = None,
+    stamp: str | None = None,
+) -> str | bytes:
     formats = app.plugins.output_formats
     if fmt not in formats:
         known = ", ".join(sorted(formats)) or "none"
         raise UsageError(f"unknown format '{fmt}' (available: {known})")
-    options = RenderOptions(lang=lang or str(report.meta.get("lang") or "en"))
-    return formats[fmt].render(report, options)
+    chosen = lang or str(app.setting("reports", "lang") or "") or str(report.meta.get("lang") or report.meta.get("language") or "en")
+    if chosen not in LANGS:
+        chosen = "en"  # labels exist in these languages; plan content stays in its own
+    templates = templates_dir or app.config.path_setting("reports", "templates_dir")
+    if templates is not None and not templates.is_dir():
+        raise UsageError(f"--templates {templates}: not a directory")
+    return formats[fmt].render(report, RenderOptions(lang=chosen, templates_dir=templates, stamp=stamp))

@@ -31,6 +31,8 @@ COMMANDS = {
     "history": "goaltrack.cli.progress_cmds:history_cmd",
     "import": "goaltrack.cli.import_cmd:import_cmd",
     "score": "goaltrack.cli.score_cmd:score_cmd",
+    "report": "goaltrack.cli.report_cmds:report_group",
+    "check": "goaltrack.cli.report_cmds:check_cmd",
     "demo": "goaltrack.cli.demo_cmd:demo_cmd",
     "plugins": "goaltrack.cli.plugins_cmd:plugins_cmd",
 }

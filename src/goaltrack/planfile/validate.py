@@ -68,6 +68,8 @@ def _read_one(path: Path) -> tuple[ParsedPlan | None, list[Problem]]:
     located, problems = read_yaml(path)
     if located is None:
         return None, problems
+    if located.data is None and not problems:  # "---", "~" or "null" alone
+        return None, [Problem("the file is empty", file=located.file, line=1)]
     if not isinstance(located.data, dict):
         return None, [
             *problems,

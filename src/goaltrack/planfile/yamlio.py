@@ -56,7 +56,9 @@ class Located:
 
     def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(path, key=key)
-        return Problem(message=message, file=self.file, line=line, column=col, path=format_path(path))
+        return Problem(
+            message=message, file=self.file, line=line, column=col, path=format_path(path) or None
+        )
 
 
 def format_path(path: PathKey) -> str:
@@ -155,9 +157,12 @@ def _build(
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(located.problem(path, "mapping keys must be plain text"))
                 continue
-            key = loader.construct_object(key_node)
-            if key == "<<":
+            if key_node.tag == "tag:yaml.org,2002:merge" or key_node.value == "<<":
                 problems.append(located.problem(path, "YAML merge keys (<<) are not supported"))
+                continue
+            found = len(problems)
+            key = _construct(key_node, path, located, problems, loader)
+            if len(problems) > found:  # an unknown tag on the key: reported, skip the entry
                 continue
             if not isinstance(key, str):
                 key = str(key)
@@ -182,4 +187,19 @@ def _build(
         return [
             _build(item, (*path, i), located, problems, loader) for i, item in enumerate(node.value)
         ]
-    return loader.construct_object(node)
+    return _construct(node, path, located, problems, loader)
+
+
+def _construct(
+    node: yaml.Node, path: PathKey, located: Located, problems: list[Problem], loader: _Loader
+) -> Any:
+    """A scalar's value; an unknown tag (``!foo``, ``!!python/...``) is a problem, not a crash."""
+    try:
+        return loader.construct_object(node)
+    except yaml.YAMLError as exc:
+        line, col = _mark(node)
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(
+            Problem(reason, file=located.file, line=line, column=col, path=format_path(path) or None)
+        )
+        return None

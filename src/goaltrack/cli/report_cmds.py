@@ -1,0 +1,130 @@
+"""``goaltrack report coverage|budget|progress`` and ``goaltrack check``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from goaltrack.cli.common import emit, output_option, pass_app, plan_option
+from goaltrack.context import AppContext
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_options(f: F) -> F:
+    for decorator in reversed([
+        plan_option(),
+        click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT",
+                     help="table, markdown, html, json, csv, or xlsx (with goaltrack-xlsx)."),
+        output_option(),
+        click.option("--lang", type=click.Choice(["da", "en"]), help="Language of labels and numbers (default: the plan's)."),
+        click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Directory with templates that override the built-in ones."),
+        click.option("--stamp", is_flag=True, help="Print the time of generation (makes output differ between runs)."),
+        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Use the data known on DATE."),
+    ]):
+        f = decorator(f)
+    return f
+
+
+@click.group(name="report")
+def report_group() -> None:
+    """Reports: goal coverage, budget, progress. The same database and command give
+    byte-identical output (unless --stamp)."""
+
+
+def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, output: Path | None, lang: str | None,
+         templates_dir: Path | None, stamp: bool, as_of: dt.datetime | None, **extra: Any) -> None:
+    from goaltrack.clock import utcnow
+    from goaltrack.db import plan_id_for
+    from goaltrack.render import render
+    from goaltrack.reports.common import ReportOptions
+
+    options = ReportOptions(as_of=as_of.date() if as_of else None,
+                            stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None, lang=lang)
+    settings = app.config.values
+    if fmt not in app.plugins.output_formats:
+        render(app, None, fmt)  # type: ignore[arg-type]  # raises the usage error naming the formats
+    with app.engine().connect() as conn:
+        plan_id = plan_id_for(conn, plan_slug)
+        other = plan_id_for(conn, extra.pop("compare_plan")) if extra.get("compare_plan") else None
+        extra.pop("compare_plan", None)
+        if report_kind == "coverage":
+            from goaltrack.reports.coverage import build_coverage
+
+            report = build_coverage(conn, app.plugins, plan_id, options, settings=settings, compare_plan_id=other)
+        elif report_kind == "budget":
+            from goaltrack.reports.budget import build_budget
+
+            report = build_budget(conn, plan_id, options, compare_plan_id=other, **extra)
+        else:
+            from goaltrack.reports.progress import build_progress
+
+            report = build_progress(conn, app.plugins, plan_id, options, settings=settings)
+    emit(render(app, report, fmt, lang=lang, templates_dir=templates_dir, stamp=options.stamp), output)
+
+
+@report_group.command(name="coverage")
+@report_options
+@click.option("--compare-plan", metavar="SLUG", help="Compare the goals with another loaded plan (e.g. another year's).")
+@pass_app
+def report_coverage(app: AppContext, **kw: Any) -> None:
+    """Goal coverage: for each national goal its focus areas, initiatives, target groups,
+    indicators, budget, score and coverage level; two matrices; the gaps."""
+    _run(app, "coverage", **kw)
+
+
+@report_group.command(name="budget")
+@report_options
+@click.option("--year", type=int, help="The year to report (default: the latest).")
+@click.option("--compare", type=int, help="The year to compare with (default: the one before).")
+@click.option("--kind", type=click.Choice(["budget", "corrected", "actual"]), default="budget", show_default=True)
+@click.option("--compare-plan", metavar="SLUG", help="Take missing years from another loaded plan, matching accounts by code.")
+@pass_app
+def report_budget(app: AppContext, **kw: Any) -> None:
+    """Budget by account group (hovedkonto, hovedfunktion, funktion), changes between
+    years, the largest changes, and reconciliation with the declared totals as printed."""
+    _run(app, "budget", **kw)
+
+
+@report_group.command(name="progress")
+@report_options
+@pass_app
+def report_progress(app: AppContext, **kw: Any) -> None:
+    """Progress: each indicator's series, baseline, target, score and explanation;
+    each initiative's status history."""
+    _run(app, "progress", **kw)
+
+
+@click.command(name="check")
+@plan_option()
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Reference date for stale data (default: the plan's last day).")
+@pass_app
+def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as_of: dt.datetime | None) -> None:
+    """Run the coverage and lint checks on a plan. Exits 0 when clean, 1 when an error
+    is found (or a warning, with --strict): made for a plan repository's CI."""
+    from goaltrack.checks import checks_report, run_checks
+    from goaltrack.db import plan_id_for
+    from goaltrack.render import render
+    from goaltrack.reports.common import ReportOptions
+
+    options = ReportOptions(as_of=as_of.date() if as_of else None)
+    with app.engine().connect() as conn:
+        plan_id = plan_id_for(conn, plan_slug)
+        findings = run_checks(conn, app.plugins, plan_id, settings=app.config.values.get("checks", {}), options=options)
+        report = checks_report(conn, plan_id, findings, options)
+    counts = report.data["counts"]
+    if fmt == "json":
+        emit(render(app, report, "json"), None)
+    else:
+        for f in findings:
+            click.echo(f"{f.severity.upper():<8} {f.rule_id}  {f.message}")
+        click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    if counts["error"] or (strict and counts["warning"]):
+        raise SystemExit(1)

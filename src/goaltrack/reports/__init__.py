@@ -1,0 +1,1 @@
+"""Report data builders: coverage, budget, progress (rendered by any output format)."""

@@ -1,0 +1,165 @@
+"""The budget report: accounts grouped by their code's structure, changes, reconciliation.
+
+Amounts are summed in SQL per account and year; the grouping (hovedkonto -> hovedfunktion
+-> funktion) uses the structure stored with each account and names from the bundled chart
+of accounts. Declared totals are compared with the sum of their lines and shown as
+printed: a difference within rounding (half a unit per line) is reported as rounding, a
+larger one as an error. Percent changes are over the absolute first-year amount
+(:func:`goaltrack.accounts.percent_change`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from goaltrack import models as m
+from goaltrack.accounts import chart_names, percent_change
+from goaltrack.errors import UsageError
+from goaltrack.interfaces import Column, Report, Table
+from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+
+LARGEST = 5
+
+
+def _change(amounts: dict[str, float], y0: int | None, y1: int | None) -> tuple[float | None, float | None]:
+    if y0 is None or y1 is None or str(y0) not in amounts or str(y1) not in amounts:
+        return None, None
+    a, b = amounts[str(y0)], amounts[str(y1)]
+    return b - a, percent_change(a, b)
+
+
+def reconcile(declared: float, computed: float, lines: int) -> dict[str, Any]:
+    """Compare a declared total with the sum of its lines (both in the plan's unit)."""
+    difference = computed - declared
+    tolerance = 0.5 * lines  # every line rounded to a whole unit may be off by half a unit
+    if difference == 0:
+        verdict = "exact"
+    elif abs(difference) <= tolerance:
+        verdict = "rounding"
+    else:
+        verdict = "error"
+    return {"declared": declared, "computed": computed, "difference": difference,
+            "lines": lines, "tolerance": tolerance, "verdict": verdict}
+
+
+def build_budget(
+    conn: Connection,
+    plan_id: int,
+    options: ReportOptions,
+    *,
+    year: int | None = None,
+    compare: int | None = None,
+    kind: str = "budget",
+    compare_plan_id: int | None = None,
+) -> Report:
+    meta = plan_meta(conn, plan_id, "budget", options)
+    at, bt = m.Account.__table__, m.BudgetLine.__table__  # type: ignore[attr-defined]
+    accounts = list(conn.execute(select(at).where(at.c.plan_id == plan_id).order_by(at.c.position, at.c.code)))
+    sums = conn.execute(
+        select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
+        .select_from(bt.join(at, at.c.id == bt.c.account_id))
+        .where(at.c.plan_id == plan_id, bt.c.kind == kind)
+        .group_by(bt.c.account_id, bt.c.year)
+    ).all()
+    amounts: dict[int, dict[str, float]] = defaultdict(dict)
+    for account_id, y, total in sums:
+        amounts[account_id][str(y)] = float(total)
+    by_code = {a.code: a for a in accounts}
+    if compare_plan_id is not None:
+        # Another year's plan: its accounts are matched by code (names change between years).
+        for code, y, total in conn.execute(
+            select(at.c.code, bt.c.year, func.sum(bt.c.amount))
+            .select_from(bt.join(at, at.c.id == bt.c.account_id))
+            .where(at.c.plan_id == compare_plan_id, bt.c.kind == kind)
+            .group_by(at.c.code, bt.c.year)
+        ):
+            if code in by_code and str(y) not in amounts[by_code[code].id]:
+                amounts[by_code[code].id][str(y)] = float(total)
+    years = sorted({int(y) for d in amounts.values() for y in d})
+    if year is not None and year not in years:
+        raise UsageError(f"--year {year}: the plan has no {kind} lines for it (years: {', '.join(map(str, years)) or 'none'})")
+    if compare is not None and compare not in years:
+        raise UsageError(f"--compare {compare}: the plan has no {kind} lines for it (years: {', '.join(map(str, years)) or 'none'})")
+    y1 = year if year is not None else (years[-1] if years else None)
+    y0 = compare if compare is not None else next((y for y in reversed(years) if y1 is not None and y < y1), None)
+
+    flat = []
+    for a in accounts:
+        am = amounts.get(a.id, {})
+        names = chart_names(a.code)
+        change, pct = _change(am, y0, y1)
+        flat.append({
+            "code": a.code, "dotted": a.dotted, "name": a.name, "hovedkonto": a.hovedkonto,
+            "hovedfunktion": f"{a.hovedkonto}.{a.hovedfunktion:02d}", "funktion": a.dotted,
+            "function_name": names[2], "amounts": {str(y): am.get(str(y)) for y in years},
+            "change": change, "change_pct": pct,
+        })
+
+    groups: list[dict[str, Any]] = []
+    for a in flat:
+        hk = next((g for g in groups if g["hovedkonto"] == a["hovedkonto"]), None)
+        if hk is None:
+            hk = {"hovedkonto": a["hovedkonto"], "name": chart_names(a["code"])[0], "hovedfunktioner": []}
+            groups.append(hk)
+        hf = next((g for g in hk["hovedfunktioner"] if g["code"] == a["hovedfunktion"]), None)
+        if hf is None:
+            hf = {"code": a["hovedfunktion"], "name": chart_names(a["code"])[1], "accounts": []}
+            hk["hovedfunktioner"].append(hf)
+        hf["accounts"].append(a)
+    for hk in groups:
+        for hf in hk["hovedfunktioner"]:
+            hf["amounts"] = {str(y): sum(x["amounts"][str(y)] or 0.0 for x in hf["accounts"]) for y in years}
+            hf["change"], hf["change_pct"] = _change(hf["amounts"], y0, y1)
+        hk["amounts"] = {str(y): sum(hf["amounts"][str(y)] for hf in hk["hovedfunktioner"]) for y in years}
+        hk["change"], hk["change_pct"] = _change(hk["amounts"], y0, y1)
+    totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
+    total_change, total_pct = _change(totals, y0, y1)
+
+    with_change = [a for a in flat if a["change"] is not None]
+    largest = {
+        "increase": [a["code"] for a in sorted((a for a in with_change if a["change"] > 0), key=lambda a: (-a["change"], a["code"]))[:LARGEST]],
+        "decrease": [a["code"] for a in sorted((a for a in with_change if a["change"] < 0), key=lambda a: (a["change"], a["code"]))[:LARGEST]],
+        "percent": [a["code"] for a in sorted((a for a in with_change if a["change_pct"] is not None and a["change"] != 0),
+                                             key=lambda a: (-abs(a["change_pct"]), a["code"]))[:LARGEST]],
+    }
+
+    dt_ = m.DeclaredTotal.__table__  # type: ignore[attr-defined]
+    reconciliation = []
+    for t in conn.execute(select(dt_).where(dt_.c.plan_id == plan_id).order_by(dt_.c.position, dt_.c.year)):
+        covered = [a for a in flat if t.accounts is None or a["code"] in t.accounts]
+        lines = [a for a in covered if a["amounts"].get(str(t.year)) is not None] if t.kind == kind else []
+        if t.kind != kind:
+            continue
+        computed = sum(a["amounts"][str(t.year)] for a in lines)
+        reconciliation.append({"label": t.label, "year": t.year, "kind": t.kind, **reconcile(t.amount, computed, len(lines))})
+
+    data = envelope(
+        meta, kind=kind, years=years, year=y1, compare=y0, groups=groups, accounts=flat,
+        totals=totals, total_change=total_change, total_change_pct=total_pct,
+        largest_changes=largest, reconciliation=reconciliation,
+    )
+    cols = [Column("code", "Account"), Column("funktion", "Function"), Column("name", "Name")]
+    cols += [Column(f"y{y}", f"{kind.capitalize()} {y}", "number") for y in years]
+    cols += [Column("change", "Change", "number"), Column("change_pct", "Change %", "percent")]
+    rows = [(a["code"], a["funktion"], a["name"], *[a["amounts"][str(y)] for y in years], a["change"], a["change_pct"])
+            for a in flat]
+    group_rows = []
+    for hk in groups:
+        for hf in hk["hovedfunktioner"]:
+            group_rows.append((hf["code"], hf["name"] or "", *[hf["amounts"][str(y)] for y in years], hf["change"], hf["change_pct"]))
+    group_cols = [Column("code", "Hovedfunktion"), Column("name", "Name")] + cols[3:]
+    rec_cols = [Column("label", "Declared total"), Column("year", "Year"), Column("declared", "As printed", "number"),
+                Column("computed", "Sum of lines", "number"), Column("difference", "Difference", "number"),
+                Column("tolerance", "Rounding tolerance", "number"), Column("verdict", "Verdict")]
+    rec_rows = [(r["label"], str(r["year"]), r["declared"], r["computed"], r["difference"], r["tolerance"], r["verdict"])
+                for r in reconciliation]
+    tables = [
+        Table("accounts", "Accounts", cols, rows),
+        Table("groups", "Hovedfunktioner", group_cols, group_rows),
+        Table("reconciliation", "Reconciliation with declared totals", rec_cols, rec_rows),
+    ]
+    return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)

@@ -1,0 +1,65 @@
+"""What every report shares: the plan's metadata block and the report's envelope.
+
+Reports are reproducible: nothing here reads the clock unless a stamp is asked for, and
+every list is ordered by the plan's own order or by code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from goaltrack import models as m
+
+REPORT_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    as_of: dt.date | None = None
+    stamp: str | None = None  # shown as "generated at"; None keeps output reproducible
+    lang: str | None = None
+
+
+def plan_meta(conn: Connection, plan_id: int, report: str, options: ReportOptions) -> dict[str, Any]:
+    t = m.Plan.__table__  # type: ignore[attr-defined]
+    p = conn.execute(select(t).where(t.c.id == plan_id)).one()
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "report": report,
+        "plan": p.slug,
+        "plan_title": p.title,
+        "organisation": p.organisation,
+        "years": list(p.years),
+        "language": p.language,
+        "lang": options.lang or p.language,
+        "currency": p.currency,
+        "amount_unit": p.amount_unit,
+        "amount_scale": p.amount_scale,
+        "source": p.source,
+        "synthetic": bool(p.synthetic),
+        "content_hash": p.content_hash,
+        "as_of": options.as_of.isoformat() if options.as_of else None,
+        "generated_at": options.stamp,
+    }
+
+
+def envelope(meta: dict[str, Any], **body: Any) -> dict[str, Any]:
+    """The JSON document of a report: ``version``, ``meta``, then the report's own keys."""
+    return {"version": REPORT_SCHEMA_VERSION, "report": meta["report"], "meta": meta, **body}
+
+
+def reference_date(conn: Connection, plan_id: int, options: ReportOptions) -> dt.date:
+    """The date "stale data" is measured against: ``--as-of``, else the plan's last day.
+
+    Not today: a report must come out the same tomorrow from the same database.
+    """
+    if options.as_of is not None:
+        return options.as_of
+    t = m.Plan.__table__  # type: ignore[attr-defined]
+    years = conn.execute(select(t.c.years).where(t.c.id == plan_id)).scalar_one()
+    return dt.date(max(years), 12, 31)

@@ -1,0 +1,256 @@
+"""The coverage report: for each national goal, what serves it, for whom, with what money,
+how it is measured and how it is going; two matrices; the coverage level; the gaps.
+
+Coverage level of a goal: ``covered`` when at least one initiative serves it and at least
+one of its indicators has data; ``partial`` when it has initiatives or indicators but not
+both of those; ``uncovered`` when nothing is linked to it. The overall level is
+``covered`` only if every goal is.
+
+Money behind a goal: the amounts of the accounts linked to its focus areas and initiatives,
+times the link's share where one is given. An account without a share counts in full for
+every goal it reaches, so the per-goal amounts are not additive; ``apportioned`` says
+whether all of a goal's amounts carried a share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from goaltrack import models as m
+from goaltrack.checks import finding_json, run_checks
+from goaltrack.interfaces import Column, Report, Table
+from goaltrack.listing import Links
+from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+from goaltrack.scoring import score_plan
+
+if TYPE_CHECKING:
+    from goaltrack.plugins import Plugins
+
+
+def _level(initiatives: int, indicators_with_data: int, anything: bool) -> str:
+    if initiatives and indicators_with_data:
+        return "covered"
+    return "partial" if anything else "uncovered"
+
+
+def build_coverage(
+    conn: Connection,
+    plugins: Plugins,
+    plan_id: int,
+    options: ReportOptions,
+    *,
+    settings: dict[str, Any],
+    compare_plan_id: int | None = None,
+) -> Report:
+    meta = plan_meta(conn, plan_id, "coverage", options)
+    scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
+    links = Links(conn, [plan_id])
+
+    def rows(model: type[Any]) -> list[Any]:
+        t = model.__table__
+        return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
+
+    goals, areas, groups = rows(m.NationalGoal), rows(m.FocusArea), rows(m.TargetGroup)
+    initiatives, accounts, indicators = rows(m.Initiative), rows(m.Account), rows(m.Indicator)
+    area_by_id = {a.id: a for a in areas}
+    ini_by_id = {i.id: i for i in initiatives}
+    ind_by_id = {i.id: i for i in indicators}
+    acc_by_id = {a.id: a for a in accounts}
+    inits_by_area: dict[int, list[Any]] = defaultdict(list)
+    for i in initiatives:
+        if i.focus_area_id is not None:
+            inits_by_area[i.focus_area_id].append(i)
+    ind_nodes = {n.code: n for n in scores.indicators}
+    goal_nodes = {n.code: n for n in scores.goals}
+    ini_nodes = {n.code: n for n in scores.initiatives}
+
+    bt = m.BudgetLine.__table__  # type: ignore[attr-defined]
+    amounts: dict[int, dict[str, float]] = defaultdict(dict)
+    for account_id, year, total in conn.execute(
+        select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
+        .where(bt.c.account_id.in_(list(acc_by_id)), bt.c.kind == "budget")
+        .group_by(bt.c.account_id, bt.c.year)
+    ):
+        amounts[account_id][str(year)] = float(total)
+    years = sorted({y for d in amounts.values() for y in d})
+
+    latest_dates = _latest_dates(conn, list(ind_by_id), options.as_of)
+
+    goal_entries = []
+    for g in goals:
+        into = links.into[("national_goal", g.id)]
+        g_areas = [(area_by_id[lk.src_id], lk) for lk in into if lk.src_kind == "focus_area"]
+        g_inits: dict[int, dict[str, Any]] = {}
+        for lk in into:
+            if lk.src_kind == "initiative":
+                g_inits[lk.src_id] = {"basis": lk.basis, "via": None}
+        for area, lk in g_areas:
+            for ini in inits_by_area.get(area.id, []):
+                g_inits.setdefault(ini.id, {"basis": lk.basis, "via": area.code})
+        g_inds: dict[int, dict[str, Any]] = {}
+        for lk in into:
+            if lk.src_kind == "indicator":
+                g_inds[lk.src_id] = {"basis": lk.basis, "via": None}
+        for kind, ids in (("focus_area", [a.id for a, _ in g_areas]), ("initiative", list(g_inits))):
+            for item_id in ids:
+                for lk in links.into[(kind, item_id)]:
+                    if lk.src_kind == "indicator":
+                        via = area_by_id[item_id].code if kind == "focus_area" else ini_by_id[item_id].code
+                        g_inds.setdefault(lk.src_id, {"basis": lk.basis, "via": via})
+        reached_groups: dict[int, list[str]] = defaultdict(list)
+        for ini_id in g_inits:
+            for lk in links.out[("initiative", ini_id)]:
+                if lk.dst_kind == "target_group":
+                    reached_groups[lk.dst_id].append(ini_by_id[ini_id].code)
+        money: dict[str, float] = defaultdict(float)
+        g_accounts: dict[int, dict[str, Any]] = {}
+        for kind, ids in (("focus_area", [a.id for a, _ in g_areas]), ("initiative", list(g_inits))):
+            for item_id in ids:
+                for lk in links.into[(kind, item_id)]:
+                    if lk.src_kind == "account" and lk.src_id not in g_accounts:
+                        via = area_by_id[item_id].code if kind == "focus_area" else ini_by_id[item_id].code
+                        g_accounts[lk.src_id] = {"share": lk.share, "basis": lk.basis, "via": via}
+        for account_id, info in g_accounts.items():
+            factor = (info["share"] / 100.0) if info["share"] is not None else 1.0
+            for year, amount in amounts.get(account_id, {}).items():
+                money[year] += amount * factor
+        indicator_list = []
+        with_data = 0
+        for ind_id, info in g_inds.items():
+            ind = ind_by_id[ind_id]
+            node = ind_nodes[ind.code]
+            latest = latest_dates.get(ind_id)
+            if latest is not None:
+                with_data += 1
+            indicator_list.append({
+                "code": ind.code, "name": ind.name, "unit": ind.unit, "basis": info["basis"], "via": info["via"],
+                "latest_period": latest[0] if latest else None, "latest_date": latest[1] if latest else None,
+                "score": None if node.score is None else round(node.score, 4), "status": node.status,
+                "example_data": node.example,
+            })
+        gnode = goal_nodes[g.code]
+        goal_entries.append({
+            "code": g.code, "title": g.title, "new": bool(g.new),
+            "coverage": _level(len(g_inits), with_data, bool(g_areas or g_inits or g_inds)),
+            "focus_areas": [{"code": a.code, "title": a.title, "level": a.level, "basis": lk.basis} for a, lk in g_areas],
+            "initiatives": [
+                {"code": ini_by_id[i].code, "title": ini_by_id[i].title, "basis": info["basis"], "via": info["via"],
+                 "status": ini_nodes[ini_by_id[i].code].status}
+                for i, info in g_inits.items()
+            ],
+            "target_groups": [
+                {"code": t.code, "name": t.name, "via": sorted(set(reached_groups[t.id]))}
+                for t in groups if t.id in reached_groups
+            ],
+            "indicators": indicator_list,
+            "accounts": [
+                {"code": acc_by_id[a].code, "name": acc_by_id[a].name, "share": info["share"], "basis": info["basis"],
+                 "via": info["via"]}
+                for a, info in g_accounts.items()
+            ],
+            "budget": {y: money.get(y, 0.0) for y in years},
+            "apportioned": all(info["share"] is not None for info in g_accounts.values()),
+            "score": None if gnode.score is None else round(gnode.score, 4),
+            "status": gnode.status, "with_data": gnode.with_data, "without_data": gnode.without_data,
+            "example_data": gnode.example,
+        })
+
+    levels = [e["coverage"] for e in goal_entries]
+    summary = {
+        "goals": len(goal_entries),
+        "covered": levels.count("covered"), "partial": levels.count("partial"), "uncovered": levels.count("uncovered"),
+        "overall": "covered" if levels and all(x == "covered" for x in levels) else ("uncovered" if not levels or all(
+            x == "uncovered" for x in levels) else "partial"),
+    }
+    annual = [a for a in areas if a.level == "annual"]
+    matrix_areas = {
+        "columns": [{"code": a.code, "title": a.title, "level": a.level} for a in areas],
+        "rows": [
+            {"goal": g.code, "cells": [_cell(links, "focus_area", a.id, g.id, len(inits_by_area.get(a.id, []))) for a in areas]}
+            for g in goals
+        ],
+    }
+    matrix_groups = {
+        "columns": [{"code": t.code, "name": t.name} for t in groups],
+        "rows": [
+            {"goal": e["code"], "cells": [
+                {"initiatives": len(next((x["via"] for x in e["target_groups"] if x["code"] == t.code), []))} for t in groups
+            ]}
+            for e in goal_entries
+        ],
+    }
+    findings = run_checks(conn, plugins, plan_id, settings=settings.get("checks", {}), options=options)
+    comparison = _compare(conn, plan_id, compare_plan_id, goal_entries) if compare_plan_id is not None else None
+    data = envelope(
+        meta, summary=summary, years=years, goals=goal_entries, matrix_focus_areas=matrix_areas,
+        matrix_target_groups=matrix_groups, gaps=[finding_json(f) for f in findings],
+        annual_focus_areas=len(annual), example_data=any(e["example_data"] for e in goal_entries),
+        comparison=comparison,
+    )
+    meta["example_data"] = data["example_data"]
+
+    goal_cols = [Column("code", "Goal"), Column("title", "Title"), Column("coverage", "Coverage"),
+                 Column("focus_areas", "Focus areas"), Column("initiatives", "Initiatives", "int"),
+                 Column("target_groups", "Target groups", "int"), Column("indicators", "Indicators", "int")]
+    goal_cols += [Column(f"budget_{y}", f"Budget {y}", "number") for y in years]
+    goal_cols += [Column("score", "Score", "number"), Column("status", "Status")]
+    goal_rows = [
+        (e["code"], e["title"], e["coverage"],
+         ", ".join(a["code"] + ("*" if a["basis"] == "inferred" else "") for a in e["focus_areas"]),
+         len(e["initiatives"]), len(e["target_groups"]), len(e["indicators"]),
+         *[e["budget"][y] for y in years], e["score"], e["status"] + (" (example data)" if e["example_data"] else ""))
+        for e in goal_entries
+    ]
+    matrix_cols = [Column("goal", "Goal")] + [Column(a.code, a.code) for a in areas]
+    matrix_rows = [
+        (r["goal"], *[{"explicit": "E", "inferred": "I"}.get(c["basis"] or "", "") for c in r["cells"]])
+        for r in matrix_areas["rows"]
+    ]
+    tg_cols = [Column("goal", "Goal")] + [Column(t.code, t.code, "int") for t in groups]
+    tg_rows = [(r["goal"], *[c["initiatives"] or None for c in r["cells"]]) for r in matrix_groups["rows"]]
+    gap_cols = [Column("rule", "Rule"), Column("severity", "Severity"), Column("item", "Item"), Column("message", "Message")]
+    gap_rows = [(f.rule_id, f.severity, f.item_code or "", f.message) for f in findings]
+    tables = [
+        Table("goals", "National goals", goal_cols, goal_rows),
+        Table("goal_focus_areas", "National goal × focus area", matrix_cols, matrix_rows),
+        Table("goal_target_groups", "National goal × target group (initiatives)", tg_cols, tg_rows),
+        Table("gaps", "Gaps", gap_cols, gap_rows),
+    ]
+    return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
+
+
+def _cell(links: Links, kind: str, area_id: int, goal_id: int, initiatives: int) -> dict[str, Any]:
+    link = next((lk for lk in links.out[(kind, area_id)] if lk.dst_kind == "national_goal" and lk.dst_id == goal_id), None)
+    return {"basis": link.basis if link else None, "initiatives": initiatives if link else 0}
+
+
+def _latest_dates(conn: Connection, ids: list[int], as_of: dt.date | None) -> dict[int, tuple[str, str]]:
+    from goaltrack.measurements import latest_values
+
+    return {
+        k: (v.period_code, v.period_end.isoformat() if isinstance(v.period_end, dt.date) else str(v.period_end))
+        for k, v in latest_values(conn, ids, as_of=as_of).items()
+    }
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().rstrip(".").split())
+
+
+def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Goals of another plan (another year) matched by title, as the goal catalogue keys them."""
+    pt, gt = m.Plan.__table__, m.NationalGoal.__table__  # type: ignore[attr-defined]
+    other = conn.execute(select(pt.c.slug, pt.c.years).where(pt.c.id == other_id)).one()
+    theirs = {_norm(r.title): r for r in conn.execute(select(gt).where(gt.c.plan_id == other_id).order_by(gt.c.position))}
+    mine = {_norm(e["title"]): e for e in entries}
+    return {
+        "plan": other.slug, "years": list(other.years),
+        "in_both": [{"code": e["code"], "other_code": theirs[k].code, "title": e["title"]} for k, e in mine.items() if k in theirs],
+        "only_here": [{"code": e["code"], "title": e["title"]} for k, e in mine.items() if k not in theirs],
+        "only_there": [{"code": r.code, "title": r.title} for k, r in theirs.items() if k not in mine],
+    }

@@ -1,0 +1,112 @@
+"""The progress report: each indicator's series, baseline, target, score and explanation;
+each initiative's status history. Current (not superseded) values only; the full record
+with superseded values is ``goaltrack history``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from goaltrack import models as m
+from goaltrack.interfaces import Column, Report, Table
+from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+from goaltrack.scoring import EXAMPLE_SOURCE, score_plan
+
+if TYPE_CHECKING:
+    from goaltrack.plugins import Plugins
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def build_progress(
+    conn: Connection, plugins: Plugins, plan_id: int, options: ReportOptions, *, settings: dict[str, Any]
+) -> Report:
+    meta = plan_meta(conn, plan_id, "progress", options)
+    scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
+    nodes = {n.code: n for n in scores.indicators}
+    it, mt = m.Indicator.__table__, m.Measurement.__table__  # type: ignore[attr-defined]
+    indicators = list(conn.execute(select(it).where(it.c.plan_id == plan_id).order_by(it.c.position, it.c.code)))
+    q = (
+        select(mt.c.indicator_id, mt.c.period_code, mt.c.period_start, mt.c.period_end, mt.c.value,
+               mt.c.missing_reason, mt.c.kind, mt.c.source)
+        .where(mt.c.indicator_id.in_([i.id for i in indicators]), mt.c.superseded_at.is_(None))
+        .order_by(mt.c.indicator_id, mt.c.period_end, mt.c.period_start, mt.c.period_code)
+    )
+    if options.as_of is not None:
+        q = q.where(mt.c.period_end <= options.as_of)
+    series: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in conn.execute(q):
+        series[r.indicator_id].append({
+            "period": r.period_code, "start": _iso(r.period_start), "end": _iso(r.period_end), "value": r.value,
+            "missing": r.missing_reason, "kind": r.kind, "source": (r.source or {}).get("title"),
+            "example_data": (r.source or {}).get("title") == EXAMPLE_SOURCE,
+        })
+    ind_entries = []
+    for i in indicators:
+        node = nodes[i.code]
+        ind_entries.append({
+            "code": i.code, "name": i.name, "unit": i.unit, "direction": i.direction, "area": i.area,
+            "baseline": {"value": i.baseline_value, "period": i.baseline_period} if i.baseline_value is not None else None,
+            "target": {"value": i.target_value, "period": i.target_period} if i.target_value is not None else None,
+            "target_range": [i.target_low, i.target_high] if i.target_low is not None else None,
+            "source": (i.source or {}).get("title"), "computed": i.computed,
+            "series": series.get(i.id, []), "score": None if node.score is None else round(node.score, 4),
+            "status": node.status, "method": node.method, "explanation": node.explanation,
+            "example_data": any(p["example_data"] for p in series.get(i.id, [])),
+        })
+    nt, st = m.Initiative.__table__, m.InitiativeStatus.__table__  # type: ignore[attr-defined]
+    initiatives = list(conn.execute(select(nt).where(nt.c.plan_id == plan_id).order_by(nt.c.position, nt.c.code)))
+    sq = select(st).where(st.c.initiative_id.in_([i.id for i in initiatives])).order_by(st.c.recorded_at, st.c.id)
+    history: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in conn.execute(sq):
+        history[r.initiative_id].append({
+            "status": r.status, "note": r.note, "recorded_by": r.recorded_by, "recorded_at": _iso(r.recorded_at),
+            "example_data": r.origin == EXAMPLE_SOURCE,
+        })
+    area_codes = dict(conn.execute(
+        select(m.FocusArea.__table__.c.id, m.FocusArea.__table__.c.code).where(m.FocusArea.__table__.c.plan_id == plan_id)  # type: ignore[attr-defined]
+    ).all())
+    ini_entries = [
+        {"code": i.code, "title": i.title, "focus_area": area_codes.get(i.focus_area_id), "declared_status": i.status,
+         "status": history[i.id][-1]["status"] if history[i.id] else i.status, "history": history[i.id]}
+        for i in initiatives
+    ]
+    example = any(e["example_data"] for e in ind_entries) or any(h["example_data"] for e in ini_entries for h in e["history"])
+    meta["example_data"] = example
+    data = envelope(meta, indicators=ind_entries, initiatives=ini_entries, example_data=example)
+    ind_cols = [Column("code", "Indicator"), Column("name", "Name"), Column("unit", "Unit"),
+                Column("baseline", "Baseline", "number"), Column("target", "Target", "number"),
+                Column("latest", "Latest", "number"), Column("period", "Period"), Column("score", "Score", "number"),
+                Column("status", "Status"), Column("explanation", "Explanation")]
+    ind_rows = []
+    for e in ind_entries:
+        last = next((p for p in reversed(e["series"]) if p["value"] is not None and p["kind"] == "observed"), None)
+        ind_rows.append((e["code"], e["name"], e["unit"], (e["baseline"] or {}).get("value"), (e["target"] or {}).get("value"),
+                         last["value"] if last else None, last["period"] if last else "", e["score"],
+                         e["status"] + (" (example data)" if e["example_data"] else ""), e["explanation"]))
+    series_cols = [Column("indicator", "Indicator"), Column("period", "Period"), Column("end", "Period end", "date"),
+                   Column("value", "Value", "number"), Column("kind", "Kind"), Column("source", "Source")]
+    series_rows = [(e["code"], p["period"], p["end"], p["value"], p["kind"], p["source"] or "")
+                   for e in ind_entries for p in e["series"]]
+    status_cols = [Column("initiative", "Initiative"), Column("status", "Status"), Column("recorded_at", "Recorded"),
+                   Column("recorded_by", "By"), Column("note", "Note")]
+    status_rows = [(e["code"], h["status"], h["recorded_at"], h["recorded_by"], h["note"] or "")
+                   for e in ini_entries for h in e["history"]]
+    tables = [
+        Table("indicators", "Indicators", ind_cols, ind_rows),
+        Table("series", "Indicator series", series_cols, series_rows),
+        Table("statuses", "Initiative status history", status_cols, status_rows),
+    ]
+    return Report("progress", f"Progress: {meta['plan_title']}", data, tables, meta)
