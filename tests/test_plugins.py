@@ -63,15 +63,15 @@ def plugin_dir(tmp_path: Path) -> PluginDir:
     return make
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cli_group(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Undo what a CliRunner run leaves on the module-level ``cli`` group.
-
-    LazyGroup adds plugin commands to that group, once per process; without this, one test's
-    plugin commands (and the "already added" flag) would leak into the next test.
-    """
-    monkeypatch.setattr(cli, "commands", dict(cli.commands))
-    monkeypatch.setattr(cli, "_plugin_commands_added", False, raising=False)
+def test_plugin_commands_do_not_leak_between_runs(plugin_dir, cli_runner) -> None:
+    """A plugin dir's command exists for that run only, even in the same process."""
+    directory = plugin_dir("command_hello")
+    first = cli_runner.invoke(cli, ["--plugins-dir", str(directory), "hello"])
+    assert first.exit_code == 0, first.output
+    second = cli_runner.invoke(cli, ["hello"])
+    assert second.exit_code == 2
+    assert "No such command 'hello'" in second.output
+    assert "hello" not in cli.commands
 
 
 def load(*dirs: Path) -> plugins.Plugins:

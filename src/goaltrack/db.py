@@ -47,10 +47,20 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+WRITE_OPTION = "goaltrack_write"
+
+
 def _sqlite_on_begin(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout
-    # instead of one failing with "database is locked" when it upgrades a read lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer's IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy
+    # timeout instead of one failing with "database is locked" when it upgrades a read
+    # lock. Readers begin DEFERRED and never wait for writers (WAL).
+    immediate = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine to use for a write transaction (see :func:`_sqlite_on_begin`)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def open_engine(url: str, *, create: bool = False) -> Engine:

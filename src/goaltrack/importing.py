@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from goaltrack import models as m
 from goaltrack.bulk import BATCH_SIZE, Stager
 from goaltrack.clock import utcnow
+from goaltrack.db import writer
 from goaltrack.errors import DataError, Problem, UsageError, ValidationError
 from goaltrack.interfaces import DataSource, RejectedRow
 from goaltrack.periods import parse_period
@@ -120,7 +121,7 @@ def import_file(
         elif len(result.problems) < ERROR_LIMIT:
             result.problems.append(Problem(message, file=display, line=line))
 
-    with engine.connect() as conn:
+    with writer(engine).connect() as conn:
         stager = Stager(conn)
         try:
             with conn.begin():

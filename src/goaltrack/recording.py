@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from goaltrack import models as m
 from goaltrack.clock import utcnow
+from goaltrack.db import writer
 from goaltrack.errors import DataError, UsageError
 from goaltrack.periods import parse_period
 from goaltrack.values import parse_value
@@ -62,7 +63,7 @@ def record_measurement(
     if correct and not note:
         raise UsageError("--correct needs --note saying what was wrong")
     p = parse_period(period)
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         ind = _item(session, m.Indicator, plan_id, indicator, "indicator")
         if ind.computed:
             raise DataError(f"indicator '{indicator}' is computed ({ind.computed}); its values cannot be recorded")
@@ -113,7 +114,7 @@ def record_status(
         raise UsageError(f"unknown status '{status}' (one of: {', '.join(STATUSES)})")
     if status in NEEDS_NOTE and not (note and note.strip()):
         raise UsageError(f"status '{status}' needs --note saying why")
-    with Session(engine) as session, session.begin():
+    with Session(writer(engine)) as session, session.begin():
         ini = _item(session, m.Initiative, plan_id, initiative, "initiative")
         session.add(
             m.InitiativeStatus(

@@ -1,4 +1,10 @@
-"""A click group that imports each command's module only when the command is needed."""
+"""A click group that imports each command's module only when the command is needed.
+
+Commands added by plugins (``register_commands``) are looked up per invocation: an unknown
+name loads the plugins and asks them, on a scratch group kept in the root context's
+``meta``. Nothing is added to the module-level group, so one run's plugins never leak into
+the next (in tests, several runs share a process).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ from typing import Any
 
 import click
 
+META_KEY = "goaltrack.plugin_commands"
+
 
 class LazyGroup(click.Group):
     def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
-        self._plugin_commands_added = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         eager = [name for name in super().list_commands(ctx) if name not in self.lazy_commands]
@@ -25,14 +32,18 @@ class LazyGroup(click.Group):
             assert isinstance(command, click.Command)
             return command
         command = super().get_command(ctx, cmd_name)
-        if command is None and not self._plugin_commands_added:
-            # An unknown name may be a plugin's command: load plugins now, not for --help.
-            self._plugin_commands_added = True
-            self.add_plugin_commands(ctx)
-            command = super().get_command(ctx, cmd_name)
+        if command is None:
+            command = self.plugin_commands(ctx).get(cmd_name)
         return command
 
-    def add_plugin_commands(self, ctx: click.Context) -> None:
-        from goaltrack.cli.common import ensure_app
+    def plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        """The commands plugins add, loaded once per invocation."""
+        root = ctx.find_root()
+        if META_KEY not in root.meta:
+            from goaltrack.cli.common import ensure_app
 
-        ensure_app(ctx).plugins.hook.register_commands(cli=self)
+            scratch = click.Group()
+            ensure_app(ctx).plugins.hook.register_commands(cli=scratch)
+            root.meta[META_KEY] = dict(scratch.commands)
+        commands: dict[str, click.Command] = root.meta[META_KEY]
+        return commands

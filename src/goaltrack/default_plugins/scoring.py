@@ -128,8 +128,11 @@ class Threshold(ScoringMethod):
         spec, obs = indicator, latest(observations)
         if obs is None:
             return no_data(spec, "no measurement")
-        if spec.target is None or spec.target == 0:
-            return no_data(spec, f"{fmt(obs.value, spec.unit)} ({obs.period}), but no non-zero target")
+        if spec.target is None or spec.target <= 0:
+            # A share of the target only means something for a target above 0; with a
+            # negative one, value / target would reward moving away from it.
+            return no_data(spec, f"{fmt(obs.value, spec.unit)} ({obs.period}), but no target above 0 "
+                                 "(threshold scores the share of the target reached)")
         v, t = obs.value, spec.target
         if spec.direction == "decrease":
             ratio = t / v if v > 0 else 1.0

@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel
 from goaltrack import models as m
 from goaltrack.accounts import parse_account_code
 from goaltrack.clock import utcnow
+from goaltrack.db import writer
 from goaltrack.periods import parse_period
 from goaltrack.planfile import schema as s
 from goaltrack.planfile.validate import ParsedPlan
@@ -92,7 +93,7 @@ def load_plans(
 ) -> list[LoadResult]:
     """Load every plan in one transaction: all of them land, or none (``dry_run``: none)."""
     results = []
-    with Session(engine) as session:
+    with Session(writer(engine)) as session:
         try:
             for p in parsed:
                 origin = f"plan:{p.path.name}#{hashlib.sha256(p.content).hexdigest()[:16]}"

@@ -1,0 +1,511 @@
+"""The ``jobindsats`` and ``statbank`` data sources.
+
+Both read a semicolon-separated export row by row (never the whole file), find the header
+row (title lines above it are skipped), keep the rows of the chosen area that pass the
+``where`` filters, and turn each mapped measure of such a row into a
+:class:`~goaltrack.interfaces.SourceRow`:
+
+- ``jobindsats``: one column per measure, named by its full label (``Antal personer``,
+  ``Forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse: Faktisk antal``);
+  every other column is the area, the period or a dimension (``Køn``, ``Ydelsesgrupper``...).
+- ``statbank``: one value column (``INDHOLD``); the measure is what the row's other variables
+  say (``YDELSESTYPE`` = ``Kontanthjælp``...), so a label is matched against those values.
+
+Values are checked here (a mapped measure whose cell is not a number is a
+:class:`~goaltrack.interfaces.RejectedRow` with its line) but handed on as the text found:
+goaltrack parses decimal commas itself. ``..`` becomes a missing value with the reason
+``suppressed ('..')``. Period codes are passed on unchanged (goaltrack normalises ``2021M03``,
+``2021Q1``, ``2021K1``, ``2021``, ``2021Y01`` and keeps ``QMAT`` codes raw). Unmapped measures
+and rows of other areas or dimension values are skipped, not reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, ClassVar
+
+from goaltrack.errors import DataError, UsageError
+from goaltrack.interfaces import DataSource, RejectedRow, SourceRow
+from goaltrack.numbers import parse_number
+
+from goaltrack_jobindsats.areas import AreaFilter
+from goaltrack_jobindsats.mapping import MapEntry, Settings, normalise_key, parse_settings
+
+PERIOD_COLUMNS = ("periode", "period", "tid", "time")
+AREA_COLUMNS = (
+    "område", "omraade", "omrade", "area", "kommune", "komk", "bopkom", "bopomr", "region",
+)
+VALUE_COLUMNS = ("indhold", "value", "værdi")
+HEADER_SEARCH = 20
+"""How many lines may stand above the header row (a table title, a query description)."""
+FIELD_LIMIT = 64 * 1024
+"""A longer field is refused with its line number rather than held in memory."""
+_TRACK_LIMIT = 1000
+"""At most this many distinct areas / measure keys are remembered for error messages."""
+
+_AMBIGUOUS = re.compile(r"[+\-\u2212]?[0-9]{1,3}\.[0-9]{3}(?:\s*(?:%|pct\.?))?", re.IGNORECASE)
+_PERCENT_SUFFIX = re.compile(r"\s*(?:%|pct\.?)\Z", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]+")
+_CODE_HEAD = re.compile(r"[^\sa-zæøå]+")  # a Statistikbanken value code: no lower-case letters
+
+
+class _Bad(Exception):
+    """A mapped value that cannot be imported; the message goes into a RejectedRow."""
+
+
+_SKIP = object()
+
+
+def _open(path: Path, encoding: str) -> IO[str]:
+    try:
+        return path.open("r", encoding=encoding, errors="strict", newline="")
+    except LookupError:
+        raise UsageError(f"-O encoding={encoding!r}: unknown text encoding") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not a file") from None
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _plain(value: float) -> str:
+    """``7332.0`` -> ``7332``, ``0.1`` -> ``0.1``: text every goaltrack reads the same way."""
+    text = f"{Decimal(repr(value)).normalize():f}"
+    return "0" if text in ("-0", "") else text
+
+
+class _Matcher:
+    """Does a cell hold the wanted dimension value? Case and spacing do not matter; with
+    ``codes`` a Statistikbanken ``CodeAndValue`` cell (``TOT I alt``) matches its code or
+    its text."""
+
+    def __init__(self, wanted: str, codes: bool) -> None:
+        self.wanted = normalise_key(wanted)
+        self.codes = codes
+        self._cache: dict[str, bool] = {}
+
+    def __call__(self, cell: str) -> bool:
+        hit = self._cache.get(cell)
+        if hit is None:
+            key = normalise_key(cell)
+            hit = key == self.wanted
+            if not hit and self.codes and " " in key:
+                head, tail = cell.strip().split(None, 1)
+                hit = bool(_CODE_HEAD.fullmatch(head)) and self.wanted in (
+                    normalise_key(head), normalise_key(tail),
+                )
+            if len(self._cache) < _TRACK_LIMIT:
+                self._cache[cell] = hit
+        return hit
+
+
+@dataclass
+class _Target:
+    """A mapping compiled against the file's header."""
+
+    entry: MapEntry
+    value_idx: int
+    where: tuple[tuple[int, _Matcher], ...]
+    note_idx: tuple[int, ...]
+    hits: int = 0
+
+    def wanted(self, row: Sequence[str]) -> bool:
+        return all(match(row[i]) for i, match in self.where)
+
+
+@dataclass
+class _Layout:
+    """Where things are in this file's rows."""
+
+    header: list[str]
+    period_idx: int
+    area_idx: int | None
+
+    @property
+    def width(self) -> int:
+        return len(self.header)
+
+
+class ExportSource(DataSource):
+    """What the Jobindsats and Statistikbanken sources share: options, streaming, checks."""
+
+    statbank: ClassVar[bool] = False
+    publisher: ClassVar[str] = ""
+
+    def read(self, path: Path, options: Mapping[str, str]) -> Iterator[SourceRow | RejectedRow]:
+        # Options are checked now, so a bad one fails before the file is opened.
+        settings = parse_settings(options, source=self.name, statbank=self.statbank)
+        area = AreaFilter(settings.area) if settings.area else None
+        return self._rows(path, settings, area)
+
+    # ------------------------------------------------------------------ the file
+
+    def _rows(
+        self, path: Path, settings: Settings, area: AreaFilter | None
+    ) -> Iterator[SourceRow | RejectedRow]:
+        csv.field_size_limit(FIELD_LIMIT)
+        with _open(path, settings.encoding) as fh:
+            reader = csv.reader(fh, delimiter=settings.delimiter, strict=True)
+            rows = self._guarded(reader, path, settings)
+            header = self._find_header(rows, reader, path, settings)
+            layout = self._layout(header, path, settings, area)
+            global_where = self._filters(settings.where, header, path, "-O where")
+            targets = self._targets(header, layout, path, settings)
+            yield from self._process(rows, reader, path, settings, area, layout, global_where, targets)
+
+    def _guarded(self, reader: Iterator[list[str]], path: Path, settings: Settings) -> Iterator[list[str]]:
+        """The reader's rows; decoding and CSV errors become one DataError naming the line."""
+        line_num = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                hint = (
+                    "; files saved by Excel are often Windows-1252: try -O encoding=cp1252"
+                    if settings.encoding == "utf-8-sig" else ""
+                )
+                raise DataError(
+                    f"{path}:{line_num + 1}: not valid {settings.encoding.removesuffix('-sig')} "
+                    f"text ({exc.reason}){hint}"
+                ) from None
+            except csv.Error as exc:
+                raise DataError(f"{path}:{line_num + 1}: malformed CSV ({exc})") from None
+            line_num = getattr(reader, "line_num", line_num + 1)
+            yield row
+
+    def _find_header(self, rows: Iterator[list[str]], reader: object, path: Path,
+                     settings: Settings) -> list[str]:
+        wanted = (
+            (normalise_key(settings.period_column),) if settings.period_column else PERIOD_COLUMNS
+        )
+        first = None
+        for _ in range(HEADER_SEARCH):
+            row = next(rows, None)
+            if row is None:
+                break
+            if first is None and any(c.strip() for c in row):
+                first = row
+            if any(normalise_key(c) in wanted for c in row):
+                return [c.replace("\ufeff", "").strip() for c in row]
+        if first is None:
+            raise DataError(f"{path}: the file is empty (expected a {self.publisher} CSV export)")
+        names = ", ".join(settings.period_column and [settings.period_column] or ["Periode", "Period", "Tid", "TID"])
+        hint = ""
+        if len(first) == 1 and ("," in first[0] or "\t" in first[0]):
+            sep = "," if "," in first[0] else "tab"
+            hint = f"; the file does not seem to be ';'-separated: try -O delimiter={sep}"
+        raise DataError(
+            f"{path}: no header row with a period column ({names}) in the first "
+            f"{HEADER_SEARCH} lines{hint}; name the column with -O period-column=NAME"
+        )
+
+    def _index(self, header: list[str], name: str | None, candidates: Sequence[str]) -> int | None:
+        keys = [normalise_key(h) for h in header]
+        for key in (normalise_key(name),) if name else candidates:
+            if key in keys:
+                return keys.index(key)
+        return None
+
+    def _layout(self, header: list[str], path: Path, settings: Settings,
+                area: AreaFilter | None) -> _Layout:
+        period_idx = self._index(header, settings.period_column, PERIOD_COLUMNS)
+        assert period_idx is not None  # _find_header found it
+        area_idx = self._index(header, settings.area_column, AREA_COLUMNS)
+        if area_idx is None and settings.area_column:
+            raise DataError(
+                f"{path}:1: no column {settings.area_column!r} (-O area-column); "
+                f"columns: {', '.join(header)}"
+            )
+        if area_idx is None and area is not None:
+            raise DataError(
+                f"{path}: -O area={settings.area} but the file has no area column "
+                f"(looked for Område, Area, OMRÅDE, KOMK...; columns: {', '.join(header)}); "
+                "name it with -O area-column=NAME, or drop -O area for a one-area file"
+            )
+        return _Layout(header, period_idx, area_idx)
+
+    def _filters(self, where: Sequence[tuple[str, str]], header: list[str], path: Path,
+                 origin: str) -> tuple[tuple[int, _Matcher], ...]:
+        out = []
+        for column, value in where:
+            idx = self._index(header, column, ())
+            if idx is None:
+                raise DataError(
+                    f"{path}: {origin} names the column {column!r}, which the file does not "
+                    f"have (columns: {', '.join(header)})"
+                )
+            out.append((idx, _Matcher(value, codes=self.statbank)))
+        return tuple(out)
+
+    def _targets(self, header: list[str], layout: _Layout, path: Path,
+                 settings: Settings) -> list[_Target]:
+        raise NotImplementedError
+
+    def _keyed(self, row: Sequence[str], targets: list[_Target]) -> list[tuple[_Target, str]]:
+        """The targets this row feeds, each with the measure label to report."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the rows
+
+    def _process(
+        self,
+        rows: Iterator[list[str]],
+        reader: object,
+        path: Path,
+        settings: Settings,
+        area: AreaFilter | None,
+        layout: _Layout,
+        global_where: tuple[tuple[int, _Matcher], ...],
+        targets: list[_Target],
+    ) -> Iterator[SourceRow | RejectedRow]:
+        width = layout.width
+        period_idx, area_idx = layout.period_idx, layout.area_idx
+        areas_seen: dict[str, int] = {}
+        first_area: tuple[str, int] | None = None
+        data_rows = area_rows = 0
+        delimiter = settings.delimiter
+        for row in rows:
+            line = int(getattr(reader, "line_num", 0))
+            if not row or not any(c.strip() for c in row):
+                continue
+            if len(row) != width:
+                if len(row) == 1:
+                    continue  # a note under the table, such as "Kilde: Jobindsats.dk"
+                yield RejectedRow(line, f"expected {width} fields, found {len(row)}",
+                                  delimiter.join(row)[:200])
+                continue
+            data_rows += 1
+            if area_idx is not None:
+                cell = row[area_idx]
+                if area is not None:
+                    if not area(cell):
+                        if len(areas_seen) < _TRACK_LIMIT:
+                            areas_seen.setdefault(cell.strip(), line)
+                        continue
+                    area_rows += 1
+            if global_where and not all(match(row[i]) for i, match in global_where):
+                continue
+            hits = self._keyed(row, targets)
+            if not hits:
+                continue
+            if area_idx is not None and area is None:
+                here = row[area_idx].strip()
+                if first_area is None:
+                    first_area = (here, line)
+                elif here != first_area[0]:
+                    raise DataError(
+                        f"{path}:{line}: the file holds rows for more than one area "
+                        f"({first_area[0]!r} on line {first_area[1]}, {here!r} on line {line}); "
+                        "choose one with -O area=CODE or -O area=NAME (e.g. -O area=326)"
+                    )
+            period = row[period_idx].strip()
+            for target, label in hits:
+                target.hits += 1
+                try:
+                    value, missing = self._value(row[target.value_idx], settings)
+                except _Bad as exc:
+                    yield RejectedRow(line, f"{label}: {exc}", delimiter.join(row)[:200])
+                    continue
+                if value is _SKIP:
+                    continue
+                yield SourceRow(
+                    line,
+                    target.entry.indicator,
+                    period,
+                    value,  # type: ignore[arg-type]
+                    missing,
+                    self._note(row, layout, target),
+                    self._title(label, settings),
+                )
+        if area is not None and data_rows and not area_rows:
+            seen = ", ".join(sorted(areas_seen)[:15])
+            raise DataError(
+                f"{path}: no row for area {area.describe()!r} (-O area={settings.area}); "
+                f"areas in the file: {seen or 'none'}"
+            )
+        if data_rows and (area is None or area_rows):
+            for target in targets:
+                if not target.hits:
+                    raise DataError(self._unmatched(path, target, settings, area))
+
+    def _unmatched(self, path: Path, target: _Target, settings: Settings,
+                   area: AreaFilter | None) -> str:
+        entry = target.entry
+        filters = [*settings.where, *entry.where]
+        parts = [f"{path}: the mapping {entry.label!r} -> {entry.indicator} ({entry.origin}) "
+                 "matched no row"]
+        if filters:
+            parts.append(" with " + ", ".join(f"{c}={v!r}" for c, v in filters))
+        if area is not None:
+            parts.append(f" of area {area.describe()!r}")
+        return "".join(parts)
+
+    def _value(self, raw: str, settings: Settings) -> tuple[object, str | None]:
+        """``(value, missing)`` for a mapped cell, ``(_SKIP, None)`` to drop it; raise _Bad."""
+        text = raw.strip()
+        if _DIGITS.fullmatch(text):
+            return text, None  # by far the most common cell
+        if text in settings.missing_marks:
+            return None, f"suppressed ({text!r})"
+        if not text:
+            if settings.empty == "missing":
+                return None, "no value in the source (empty cell)"
+            if settings.empty == "skip":
+                return _SKIP, None
+            raise _Bad(
+                "empty value (use -O empty=missing to record it as missing, "
+                "or -O empty=skip to leave it out)"
+            )
+        try:
+            number = parse_number(text, decimal=settings.decimal, allow_percent=True)  # type: ignore[arg-type]
+        except DataError as exc:
+            raise _Bad(exc.message) from None
+        if settings.decimal == "auto":
+            if _AMBIGUOUS.fullmatch(text):
+                raise _Bad(
+                    f"ambiguous number {_quote(text)}: Danish thousands ({_plain(number * 1000)}) "
+                    f"or English decimals ({_plain(number)})? Say which with -O decimal=, "
+                    "or -O decimal=."
+                )
+            return text, None
+        # An explicit decimal mark: hand on the text unless goaltrack (which reads numbers in
+        # auto mode) would read it differently, e.g. Danish "7.332" (7332).
+        try:
+            auto = parse_number(text, allow_percent=True)
+        except DataError:
+            auto = None
+        if auto == number:
+            return text, None
+        suffix = "%" if _PERCENT_SUFFIX.search(text) else ""
+        return _plain(number) + suffix, None
+
+    def _title(self, label: str, settings: Settings) -> str:
+        if settings.source:
+            return settings.source
+        table = f" {settings.table}" if settings.table else ""
+        return f"{self.publisher}{table}: {label}"
+
+    def _note(self, row: Sequence[str], layout: _Layout, target: _Target) -> str | None:
+        parts = []
+        for i in target.note_idx:
+            cell = row[i].strip()
+            if cell:
+                parts.append(f"{layout.header[i]}: {cell}")
+        return "; ".join(parts) or None
+
+
+class JobindsatsSource(ExportSource):
+    name = "jobindsats"
+    description = (
+        "Jobindsats.dk CSV export (';', one column per measure with its full label); "
+        "-O map='LABEL=INDICATOR', -O area=326, -O where='COLUMN=VALUE', -O mapping=FILE.toml."
+    )
+    publisher = "Jobindsats"
+
+    def _targets(self, header: list[str], layout: _Layout, path: Path,
+                 settings: Settings) -> list[_Target]:
+        fixed = {layout.period_idx, layout.area_idx}
+        global_cols = [self._index(header, c, ()) for c, _ in settings.where]
+        out = []
+        for entry in settings.entries:
+            idx = None if entry.wildcard else self._index(header, entry.label, ())
+            if idx is None or idx in fixed:
+                measures = [h for i, h in enumerate(header) if i not in fixed]
+                raise DataError(
+                    f"{path}: {entry.origin} maps the measure {entry.label!r}, which is not a "
+                    f"column of the file (columns: {', '.join(measures)}); "
+                    "write -O map='MEASURE LABEL=INDICATOR'"
+                )
+            where = self._filters(entry.where, header, path, entry.origin)
+            note_cols = [layout.area_idx, *global_cols, *(i for i, _ in where)]
+            note_idx = tuple(dict.fromkeys(i for i in note_cols if i is not None))
+            out.append(_Target(entry, idx, where, note_idx))
+        return out
+
+    def _keyed(self, row: Sequence[str], targets: list[_Target]) -> list[tuple[_Target, str]]:
+        return [(t, t.entry.label) for t in targets if not t.where or t.wanted(row)]
+
+
+class StatbankSource(ExportSource):
+    name = "statbank"
+    description = (
+        "Danmarks Statistik (Statistikbanken) CSV (';', value column INDHOLD, '..' suppressed); "
+        "-O map='VALUE[, VALUE...]=INDICATOR' matches the row's variables; -O area=326."
+    )
+    publisher = "Danmarks Statistik"
+    statbank = True
+
+    def _targets(self, header: list[str], layout: _Layout, path: Path,
+                 settings: Settings) -> list[_Target]:
+        value_idx = self._index(header, settings.value_column, VALUE_COLUMNS)
+        if value_idx is None:
+            raise DataError(
+                f"{path}: no value column {settings.value_column or 'INDHOLD'!r} "
+                f"(columns: {', '.join(header)}); name it with -O value-column=NAME"
+            )
+        fixed = {layout.period_idx, layout.area_idx, value_idx}
+        dims = tuple(i for i in range(len(header)) if i not in fixed)
+        if settings.measure_column:
+            idx = self._index(header, settings.measure_column, ())
+            if idx is None or idx in fixed:
+                raise DataError(
+                    f"{path}: -O measure-column={settings.measure_column!r} is not a variable "
+                    f"of the file (variables: {', '.join(header[i] for i in dims)})"
+                )
+            self._measure_idx: tuple[int, ...] = (idx,)
+        else:
+            self._measure_idx = dims
+        self._value_name = header[value_idx]
+        self._keys_seen: dict[str, None] = {}
+        out = []
+        for entry in settings.entries:
+            where = self._filters(entry.where, header, path, entry.origin)
+            note_idx = tuple(i for i in (layout.area_idx, *dims) if i is not None)
+            out.append(_Target(entry, value_idx, where, note_idx))
+        self._by_key: dict[str, list[_Target]] = {}
+        self._wildcards = [t for t in out if t.entry.wildcard]
+        for t in out:
+            if not t.entry.wildcard:
+                self._by_key.setdefault(normalise_key(t.entry.label), []).append(t)
+        return out
+
+    def _key(self, row: Sequence[str]) -> str:
+        if not self._measure_idx:
+            return self._value_name  # area, period and value only: the table's one measure
+        return ", ".join(row[i].strip() for i in self._measure_idx)
+
+    def _keyed(self, row: Sequence[str], targets: list[_Target]) -> list[tuple[_Target, str]]:
+        key = self._key(row)
+        if len(self._keys_seen) < _TRACK_LIMIT:
+            self._keys_seen[key] = None
+        found = self._by_key.get(normalise_key(key), [])
+        return [(t, key) for t in (*found, *self._wildcards) if not t.where or t.wanted(row)]
+
+    def _unmatched(self, path: Path, target: _Target, settings: Settings,
+                   area: AreaFilter | None) -> str:
+        message = super()._unmatched(path, target, settings, area)
+        if target.entry.wildcard or normalise_key(target.entry.label) in map(normalise_key, self._keys_seen):
+            return message
+        examples = list(self._keys_seen)[:8]
+        what = "the value of -O measure-column" if len(self._measure_idx) == 1 else (
+            "the row's variables other than area, period and value, joined with ', '"
+        )
+        return (
+            f"{message}; a statbank measure label is {what}, e.g. "
+            + "; ".join(repr(k) for k in examples)
+        )
+
+
+__all__ = ["ExportSource", "JobindsatsSource", "StatbankSource"]
