@@ -360,10 +360,10 @@ def test_registries_match_the_hooks_and_interfaces() -> None:
 def test_disable_blocks_a_builtin(plugin_dir: PluginDir, monkeypatch) -> None:
     monkeypatch.setenv("GOALTRACK_DISABLE_PLUGINS", f"{BUILTIN_FORMATS}, broken_import")
     p = load(plugin_dir("format_upper", "broken_import"))
-    assert list(p.output_formats) == ["upper"]
+    assert list(p.output_formats) == ["html", "markdown", "upper"]  # html, markdown: formats_templated
     assert p.warnings == []  # a blocked plugin is not even imported
     assert [row["name"] for row in p.describe(all=True)] == [*(b for b in BUILTINS if b != BUILTIN_FORMATS), "format_upper"]
-    with pytest.raises(UsageError, match=r"^unknown output format 'json' \(known: upper\)$") as info:
+    with pytest.raises(UsageError, match=r"^unknown output format 'json' \(known: html, markdown, upper\)$") as info:
         p.get("output_formats", "json")
     assert info.value.exit_code == 2
 
@@ -445,6 +445,7 @@ def test_describe_filters_by_hook(plugin_dir: PluginDir) -> None:
     p = load(plugin_dir("command_hello", "format_upper"))
     assert [r["name"] for r in p.describe(all=True, hook="register_output_formats")] == [
         BUILTIN_FORMATS,
+        "goaltrack.default_plugins.formats_templated",
         "format_upper",
     ]
     assert [r["name"] for r in p.describe(hook="register_commands")] == ["command_hello"]
@@ -560,7 +561,8 @@ def _budget_report() -> Report:
     ("lang", "expected"),
     [
         ("en", "Budget\nGoal     Amount  Share\n------  -------  -----\nJobs    540,225  12.4%\nSkills           -2.5%\n"),
-        ("da", "Budget\nGoal     Amount   Share\n------  -------  ------\nJobs    540.225  12,4 %\nSkills           -2,5 %\n"),
+        # "Goal" is in the catalogs ("Mål"); "Amount" and "Share" are not, so they stay English.
+        ("da", "Budget\nMål      Amount   Share\n------  -------  ------\nJobs    540.225  12,4 %\nSkills           -2,5 %\n"),
     ],
 )
 def test_table_format(lang: str, expected: str) -> None:

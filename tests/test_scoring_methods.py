@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from goaltrack.default_plugins.scoring import fmt
@@ -310,6 +310,7 @@ def any_spec(draw: st.DrawFn) -> IndicatorSpec:
     )
 
 
+@settings(deadline=None)  # pure computation; a loaded CI machine must not fail it
 @given(st.sampled_from(METHODS), any_spec(), st.lists(finite, max_size=3))
 def test_score_is_in_0_1_or_no_data(methods: dict[str, ScoringMethod], name: str, s: IndicatorSpec,
                                     values: list[float]) -> None:
@@ -341,6 +342,7 @@ def _score(methods: dict[str, ScoringMethod], name: str, s: IndicatorSpec, value
     return r.score
 
 
+@settings(deadline=None)  # pure computation; a loaded CI machine must not fail it
 @given(st.sampled_from(METHODS), directed_spec("increase"), finite, finite)
 def test_monotone_for_increase(methods: dict[str, ScoringMethod], name: str, s: IndicatorSpec, v1: float, v2: float) -> None:
     lo, hi = sorted((v1, v2))
@@ -349,6 +351,7 @@ def test_monotone_for_increase(methods: dict[str, ScoringMethod], name: str, s: 
     assert _score(methods, name, s, lo) <= _score(methods, name, s, hi)
 
 
+@settings(deadline=None)  # pure computation; a loaded CI machine must not fail it
 @given(st.sampled_from(METHODS), directed_spec("decrease"), finite, finite)
 def test_monotone_reversed_for_decrease(methods: dict[str, ScoringMethod], name: str, s: IndicatorSpec,
                                         v1: float, v2: float) -> None:

@@ -11,12 +11,14 @@ missing_reason, note, source, recorded_by)``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 
 BATCH_SIZE = 20_000
+# SQLite page cache during an import, in KiB (the default is 2 MiB); see Stager.tune().
+IMPORT_CACHE_KIB = 32 * 1024
 STAGING = "gt_staging"
 COLUMNS = (
     "indicator_id", "period_code", "line", "freq", "period_start", "period_end", "value",
@@ -35,13 +37,15 @@ class Stager:
     def create(self) -> None:
         if self.dialect == "sqlite":
             # Keyed by (indicator, period) so a repeated pair is caught on insert (dup_line)
-            # without a sort of the whole file afterwards; WITHOUT ROWID stores it once.
+            # without a sort of the whole file afterwards; WITHOUT ROWID stores it once. A
+            # period is its frequency and span, however it is written (2024-03 = 2024M03).
             self.conn.exec_driver_sql(
                 f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ("
                 "indicator_id INTEGER NOT NULL, period_code TEXT NOT NULL, line INTEGER NOT NULL, "
-                "freq TEXT, period_start DATE, period_end DATE, value REAL, missing_reason TEXT, "
-                "note TEXT, source TEXT, recorded_by TEXT, dup_first INTEGER, dup_line INTEGER, "
-                "old_id INTEGER, same INTEGER, PRIMARY KEY (indicator_id, period_code)) WITHOUT ROWID"
+                "freq TEXT NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL, value REAL, "
+                "missing_reason TEXT, note TEXT, source TEXT, recorded_by TEXT, dup_first INTEGER, "
+                "dup_line INTEGER, old_id INTEGER, same INTEGER, "
+                "PRIMARY KEY (indicator_id, freq, period_start, period_end)) WITHOUT ROWID"
             )
         else:
             self.conn.exec_driver_sql(
@@ -62,7 +66,7 @@ class Stager:
             cur = raw.cursor()  # type: ignore[union-attr]
             cur.executemany(
                 f"INSERT INTO {STAGING} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-                "ON CONFLICT (indicator_id, period_code) DO UPDATE SET "
+                "ON CONFLICT (indicator_id, freq, period_start, period_end) DO UPDATE SET "
                 "dup_first = coalesce(dup_first, line), dup_line = excluded.line",
                 rows,
             )
@@ -74,6 +78,83 @@ class Stager:
                 for row in rows:
                     copy.write_row(row)
 
+    # ------------------------------------------------------------------ direct
+
+    def can_insert_directly(self, plan_id: int) -> bool:
+        """True when no indicator of the plan has a current value: nothing can be superseded
+        or unchanged, so rows may go straight into ``measurement`` (:meth:`insert_directly`)
+        without the staging table and the merge. Call it inside the import's transaction."""
+        return self.conn.execute(
+            text(
+                "SELECT 1 FROM measurement m JOIN indicator i ON i.id = m.indicator_id "
+                "WHERE i.plan_id = :plan AND m.superseded_at IS NULL LIMIT 1"
+            ),
+            {"plan": plan_id},
+        ).first() is None
+
+    def insert_directly(self, rows: Iterable[tuple[object, ...]], *, now: dt.datetime, origin: str) -> int:
+        """Insert staged-shape rows straight into ``measurement``, streaming ``rows`` (an
+        iterator is consumed as it goes: one ``executemany`` or one ``COPY`` for the file).
+        Returns the number of rows inserted.
+
+        A repeated (indicator, period code) hits ``ux_measurement_current`` and raises the
+        driver's ``IntegrityError``; the caller then runs the import again through the staging
+        table, which reports every repeat with its lines.
+        """
+        raw = self.conn.connection.driver_connection
+        if self.dialect == "sqlite":
+            stamp = DateTime(timezone=True).dialect_impl(self.conn.dialect).bind_processor(self.conn.dialect)
+            when = stamp(now) if stamp else now.isoformat(sep=" ")
+            cur = raw.cursor()  # type: ignore[union-attr]
+            try:
+                # Numbered parameters pick the measurement's values out of the staged tuple
+                # (?3, the line, is not stored); the constants are the same for every row.
+                cur.executemany(
+                    "INSERT INTO measurement (indicator_id, period_code, freq, period_start, period_end, value, "
+                    "missing_reason, note, source, recorded_by, kind, recorded_at, origin, correction, position) "
+                    "VALUES (?1, ?2, ?4, ?5, ?6, ?7, ?8, ?9, "
+                    "CASE WHEN ?10 IS NULL THEN NULL ELSE json_object('title', ?10) END, ?11, "
+                    f"'observed', {_sql_text(str(when))}, {_sql_text(origin)}, 0, 0)",
+                    rows,
+                )
+                count = int(cur.rowcount)
+            finally:
+                cur.close()
+        else:
+            import json
+
+            count = 0
+            with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+                "COPY measurement (indicator_id, period_code, freq, period_start, period_end, value, missing_reason, "
+                "note, source, recorded_by, kind, recorded_at, origin, correction, position) FROM STDIN"
+            ) as copy:
+                for r in rows:
+                    copy.write_row((
+                        r[0], r[1], r[3], r[4], r[5], r[6], r[7], r[8],
+                        None if r[9] is None else json.dumps({"title": r[9]}), r[10],
+                        "observed", now, origin, False, 0,
+                    ))
+                    count += 1
+        self.rows += count
+        return count
+
+    def tune(self) -> int | None:
+        """Give SQLite a larger page cache for the import's transaction: a file in date order
+        adds to every indicator's part of three indexes at once, and with the default 2 MiB
+        cache those pages would be written out and read back over and over. Returns the
+        setting to restore with :meth:`untune`."""
+        if self.dialect != "sqlite":
+            return None
+        # On the driver's connection: a PRAGMA through SQLAlchemy would begin its transaction.
+        raw = self.conn.connection.driver_connection
+        old = raw.execute("PRAGMA cache_size").fetchone()  # type: ignore[union-attr]
+        raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+        return None if old is None else int(old[0])
+
+    def untune(self, old: int | None) -> None:
+        if self.dialect == "sqlite" and old is not None:
+            self.conn.connection.driver_connection.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]
+
     # ------------------------------------------------------------------ checks
 
     def duplicates(self) -> list[tuple[int, str, int, int]]:
@@ -82,8 +163,8 @@ class Stager:
             q = f"SELECT indicator_id, period_code, dup_first, dup_line FROM {STAGING} WHERE dup_line IS NOT NULL ORDER BY dup_line"
         else:
             q = (
-                f"SELECT indicator_id, period_code, min(line), max(line) FROM {STAGING} "
-                "GROUP BY indicator_id, period_code HAVING count(*) > 1 ORDER BY max(line)"
+                f"SELECT indicator_id, min(period_code), min(line), max(line) FROM {STAGING} "
+                "GROUP BY indicator_id, freq, period_start, period_end HAVING count(*) > 1 ORDER BY max(line)"
             )
         return [(int(a), str(b), int(c), int(d)) for a, b, c, d in self.conn.exec_driver_sql(q)]
 
@@ -108,7 +189,8 @@ class Stager:
                     f"AND m.missing_reason {same_value} {STAGING}.missing_reason "
                     f"AND m.note {same_value} {STAGING}.note) "
                     f"FROM measurement m WHERE m.indicator_id = {STAGING}.indicator_id "
-                    f"AND m.period_code = {STAGING}.period_code AND m.superseded_at IS NULL"
+                    f"AND m.freq = {STAGING}.freq AND m.period_start = {STAGING}.period_start "
+                    f"AND m.period_end = {STAGING}.period_end AND m.superseded_at IS NULL"
                 )
             )
             c.execute(
@@ -142,3 +224,8 @@ class Stager:
             )
         unchanged = self.rows - inserted
         return inserted, superseded, unchanged
+
+
+def _sql_text(value: str) -> str:
+    """``value`` as an SQL string literal (SQLite: quotes doubled, no other escapes)."""
+    return "'" + value.replace("'", "''") + "'"

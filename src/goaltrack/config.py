@@ -9,7 +9,9 @@ an unknown section or key is an error, so a typo never passes silently.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,37 +83,89 @@ def load_config(explicit: Path | None = None) -> Config:
     if path is None:
         return Config()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+        raw = tomllib.loads(text)
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
-        # tomllib puts "(at line N, column M)" at the end of its message.
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        # tomllib puts "(at line N, column M)" at the end of its message; move it to the front.
+        message = str(exc)
+        if m := re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, re.DOTALL):
+            raise ConfigError(f"{path}:{m[2]}:{m[3]}: invalid TOML: {m[1]}") from None
+        raise ConfigError(f"{path}: invalid TOML: {message}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
-    return Config(path=path, values=_check(path, raw))
+    return Config(path=path, values=_check(path, raw, text))
 
 
-def _check(path: Path, raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _where(path: Path, text: str, section: str, key: str | None = None) -> str:
+    """``FILE:LINE`` of ``[section]`` (or of ``key`` in it), or ``FILE`` if it is not found."""
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if m := re.match(r"\[\s*([^\]\s]+)\s*\]", stripped):
+            current = m[1].strip("\"'")
+            if key is None and current == section:
+                return f"{path}:{number}"
+            continue
+        if key is not None and current == section:
+            name = stripped.split("=", 1)[0].strip().strip("\"'")
+            if "=" in stripped and name == key:
+                return f"{path}:{number}"
+        if key is None and current == "" and stripped.split("=", 1)[0].strip().strip("\"'") == section:
+            return f"{path}:{number}"  # a top-level key rather than a section
+    return str(path)
+
+
+def _check(path: Path, raw: dict[str, Any], text: str = "") -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {}
     for section, table in raw.items():
         if section not in SETTINGS:
             known = ", ".join(sorted(SETTINGS))
-            raise ConfigError(f"{path}: unknown section [{section}] (known: {known})")
+            if not isinstance(table, dict):
+                raise ConfigError(
+                    f"{_where(path, text, section)}: {section}: settings belong in a section, "
+                    f"e.g. [reports] (sections: {known})"
+                )
+            raise ConfigError(f"{_where(path, text, section)}: unknown section [{section}] (known: {known})")
         if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [{section}] must be a table")
+            raise ConfigError(f"{_where(path, text, section)}: [{section}] must be a table")
         for key, value in table.items():
+            where = _where(path, text, section, key)
             if key not in SETTINGS[section]:
                 known = ", ".join(sorted(SETTINGS[section]))
-                raise ConfigError(f"{path}: unknown setting {section}.{key} (known: {known})")
+                raise ConfigError(f"{where}: unknown setting {section}.{key} (known: {known})")
             expected = SETTINGS[section][key][0]
             # bool is an int in Python; refuse it where a number is wanted.
             if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
                 raise ConfigError(
-                    f"{path}: {section}.{key} must be {_type_name(expected)}, got {type(value).__name__}"
+                    f"{where}: {section}.{key} must be {_type_name(expected)}, got {type(value).__name__}"
                 )
+            if expected is list and not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"{where}: {section}.{key} must be a list of strings")
+            if (section, key) in _LIMITS:
+                within, wanted = _LIMITS[(section, key)]
+                if not within(value):
+                    raise ConfigError(f"{where}: {section}.{key} must be {wanted}, got {value!r}")
         values[section] = dict(table)
     return values
+
+
+def _is_report_lang(value: str) -> bool:
+    from goaltrack.i18n import LANGS
+
+    return value == "" or value in LANGS
+
+
+# Settings whose values are limited beyond their type: (test, what the value must be).
+_LIMITS: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
+    ("scoring", "on_track"): (lambda v: 0 <= v <= 1, "between 0 and 1"),
+    ("scoring", "at_risk"): (lambda v: 0 <= v <= 1, "between 0 and 1"),
+    ("checks", "max_data_age_days"): (lambda v: v >= 0, "0 or more"),
+    ("reports", "lang"): (_is_report_lang, "a language reports have labels in (da, en)"),
+}
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:

@@ -1,8 +1,13 @@
-"""``goaltrack demo``: the bundled plan in a fresh database, example progress, and scores.
+"""``goaltrack demo``: the bundled plan in a fresh database, example progress, scores, and
+the reports a manager takes to the committee.
 
 The example series and statuses ship beside the bundled plan (``<slug>.example.csv`` and
 ``<slug>.example-statuses.csv``); every value in them has the source ``example`` and every
 report marks what rests on them. The plan's own figures are never touched.
+
+Files written to the output directory: ``goaltrack.db``, and :data:`DEMO_REPORTS`
+(``coverage.html``, ``budget.html``, ``progress.html``, ``coverage.md``, ``coverage.json``)
+in the plan's language.
 """
 
 from __future__ import annotations
@@ -10,9 +15,24 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from goaltrack.context import AppContext
 from goaltrack.scoring import EXAMPLE_SOURCE
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from goaltrack.interfaces import Report
+
+DEMO_REPORTS: tuple[tuple[str, str], ...] = (
+    ("coverage", "html"),
+    ("budget", "html"),
+    ("progress", "html"),
+    ("coverage", "markdown"),
+    ("coverage", "json"),
+)
+"""(report, format) pairs the demo writes, as ``<report>.<extension>``."""
 
 
 def run_demo(app: AppContext, out_dir: Path, *, echo: Callable[[str], None]) -> Path:
@@ -72,9 +92,64 @@ def run_demo(app: AppContext, out_dir: Path, *, echo: Callable[[str], None]) -> 
             mark = "*" if goal.example else " "
             echo(f"  {goal.code:<6}{score}{mark} {goal.status:<10} "
                  f"{goal.with_data}/{goal.with_data + goal.without_data} linked items with data  {goal.title}")
+        with engine.connect() as conn:
+            written, summary, counts = _write_reports(app, conn, plan_id, out_dir)
     finally:
         engine.dispose()
     echo("")
-    echo(f"Database: {db_path}")
-    echo(f"Next: goaltrack --db {db_path} tree    |    goaltrack --db {db_path} score --explain NG3")
+    echo(
+        f"Coverage: {summary['covered']} of {summary['goals']} national goals covered, "
+        f"{summary['partial']} partly covered, {summary['uncovered']} not covered "
+        f"(overall: {summary['overall']})."
+    )
+    echo(
+        f"Checks: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
+        f"(goaltrack --db {db_path} check lists them)."
+    )
+    echo("")
+    echo(f"Reports written to {out_dir}{'' if str(out_dir).endswith('/') else '/'}:")
+    for path in written:
+        echo(f"  {path.name:<15} {_DESCRIPTIONS.get(path.name, '')}")
+    echo(f"Open {written[0]} in a browser; it prints on A4. The database is {db_path}.")
+    echo(f"Next: goaltrack --db {db_path} report budget --lang en    |    "
+         f"goaltrack --db {db_path} score --explain NG3")
     return db_path
+
+
+_DESCRIPTIONS = {
+    "coverage.html": "goal coverage: goals, focus areas, target groups, budget, gaps",
+    "budget.html": "budget by main function, change between the years, reconciliation",
+    "progress.html": "indicator series with baseline and target, initiative statuses",
+    "coverage.md": "goal coverage as Markdown (for a wiki or a pull request)",
+    "coverage.json": "goal coverage as JSON (schema in docs/reports.md)",
+}
+
+
+def _write_reports(
+    app: AppContext, conn: Connection, plan_id: int, out_dir: Path
+) -> tuple[list[Path], dict[str, Any], dict[str, int]]:
+    """Render :data:`DEMO_REPORTS` into ``out_dir``; the coverage summary and check counts."""
+    from goaltrack.checks import run_checks
+    from goaltrack.fileio import write_atomic
+    from goaltrack.render import render
+    from goaltrack.reports.budget import build_budget
+    from goaltrack.reports.common import ReportOptions
+    from goaltrack.reports.coverage import build_coverage
+    from goaltrack.reports.progress import build_progress
+
+    options = ReportOptions()
+    settings = app.config.values
+    reports: dict[str, Report] = {
+        "coverage": build_coverage(conn, app.plugins, plan_id, options, settings=settings),
+        "budget": build_budget(conn, plan_id, options),
+        "progress": build_progress(conn, app.plugins, plan_id, options, settings=settings),
+    }
+    written = []
+    for kind, fmt in DEMO_REPORTS:
+        output = app.plugins.get("output_formats", fmt)
+        path = out_dir / f"{kind}.{output.extension}"
+        write_atomic(path, render(app, reports[kind], fmt))
+        written.append(path)
+    findings = run_checks(conn, app.plugins, plan_id, settings=settings.get("checks", {}), options=options)
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    return written, reports["coverage"].data["summary"], counts

@@ -17,13 +17,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import itertools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from goaltrack import models as m
@@ -33,9 +34,12 @@ from goaltrack.db import writer
 from goaltrack.errors import DataError, Problem, UsageError, ValidationError
 from goaltrack.interfaces import DataSource, RejectedRow
 from goaltrack.periods import parse_period
-from goaltrack.values import parse_value
+from goaltrack.values import bounds, parse_value
 
 ERROR_LIMIT = 100
+# Distinct period codes remembered per import (a file holds few; a pathological one is
+# parsed per row past this, and memory stays flat).
+PERIOD_CACHE = 100_000
 
 
 @dataclass
@@ -103,6 +107,41 @@ def import_file(
     origin = f"import:{path.name}#{digest[:16]}"
     stamp = now or utcnow()
     known = _indicators(engine, plan_id)
+    try:
+        result = _import(engine, plan_id, source, path, options or {}, known, origin=origin, digest=digest,
+                         stamp=stamp, recorded_by=recorded_by, dry_run=dry_run, skip_invalid=skip_invalid,
+                         rejects=rejects, progress=progress, direct=True)
+    except _UseStaging:
+        result = _import(engine, plan_id, source, path, options or {}, known, origin=origin, digest=digest,
+                         stamp=stamp, recorded_by=recorded_by, dry_run=dry_run, skip_invalid=skip_invalid,
+                         rejects=rejects, progress=progress, direct=False)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _import(
+    engine: Engine,
+    plan_id: int,
+    source: DataSource,
+    path: Path,
+    options: Mapping[str, str],
+    known: Mapping[str, tuple[int, str, str | None]],
+    *,
+    origin: str,
+    digest: str,
+    stamp: dt.datetime,
+    recorded_by: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+    progress: Callable[[int], None] | None,
+    direct: bool,
+) -> ImportResult:
+    """One attempt at the import, in one transaction. With ``direct``, when the plan has no
+    current values, rows go straight into ``measurement``; a repeated period (or one period
+    written two ways) raises :class:`_UseStaging`, after a rollback, for a run through the
+    staging table instead."""
+    display = str(path)
     result = ImportResult(file=display, dry_run=dry_run)
     rejects_fh: IO[str] | None = None
     rejects_writer = None
@@ -121,65 +160,111 @@ def import_file(
         elif len(result.problems) < ERROR_LIMIT:
             result.problems.append(Problem(message, file=display, line=line))
 
+    # Per distinct value, not per row: an indicator's id and unit bounds, a period's parsed
+    # form (or its error). A file holds few distinct periods; the cache is bounded anyway.
+    indicators = {code: (ind_id, computed, unit, *bounds(unit)) for code, (ind_id, unit, computed) in known.items()}
+    periods: dict[str, tuple[str, str, str, str] | DataError] = {}
+    spans: dict[tuple[str, str, str], str] = {}
+
+    def checked(one_spelling: bool) -> Iterator[tuple[object, ...]]:
+        """The valid rows in staged form (see :mod:`goaltrack.bulk`); the invalid ones rejected."""
+        fast = getattr(source, "read_tuples", None)
+        items: Iterable[Any] = fast(path, options) if fast is not None else source.read(path, options)
+        next_progress = BATCH_SIZE
+        for item in items:
+            result.rows_read += 1
+            if progress and result.rows_read >= next_progress:
+                progress(result.rows_read)
+                next_progress += BATCH_SIZE
+            if isinstance(item, RejectedRow):
+                reject(item.line, item.message)
+                continue
+            line, code, raw_period, raw_value, missing, note, src, by = item
+            entry = indicators.get(code)
+            if entry is None:
+                reject(line, f"unknown indicator '{code}'", (code, raw_period, str(raw_value)))
+                continue
+            ind_id, computed, unit, lo, hi = entry
+            if computed:
+                reject(line, f"indicator '{code}' is computed ({computed}); its values cannot be imported",
+                       (code, raw_period, str(raw_value)))
+                continue
+            period = periods.get(raw_period)
+            if period is None:
+                period = _period(raw_period)
+                if len(periods) < PERIOD_CACHE:
+                    periods[raw_period] = period
+                if one_spelling and not isinstance(period, DataError):
+                    # Two spellings of one period (2024-03, 2024M03) are one period, which the
+                    # unique index on the code alone would not catch: let the staging table judge.
+                    span = period[1:]
+                    if spans.setdefault(span, period[0]) != period[0]:  # type: ignore[index]
+                        raise _UseStaging
+            if isinstance(period, DataError):
+                reject(line, period.message, (code, raw_period, str(raw_value)))
+                continue
+            try:
+                if missing:
+                    if raw_value is not None and raw_value != "":
+                        raise DataError("give either a value or a reason in the 'missing' column, not both")
+                    value = None
+                elif raw_value is None or raw_value == "":
+                    raise DataError("no value (give a number, or a reason in the 'missing' column)")
+                elif type(raw_value) is str:
+                    # parse_value's own fast path, inlined: a plain number inside the unit's
+                    # range is taken as float() reads it; anything else gets the full parser.
+                    try:
+                        value = float(raw_value)
+                    except ValueError:
+                        value = parse_value(raw_value, unit)
+                    else:
+                        if not lo <= value <= hi or "e" in raw_value or "E" in raw_value or "_" in raw_value:
+                            value = parse_value(raw_value, unit)
+                else:
+                    value = parse_value(raw_value, unit)
+            except DataError as exc:
+                reject(line, exc.message, (code, raw_period, str(raw_value)))
+                continue
+            if result.rejected and not skip_invalid:
+                continue  # the import will abort; keep reading only to report every problem
+            p_code, freq, start, end = period  # type: ignore[misc]
+            yield (ind_id, p_code, line, freq, start, end, value, missing, note, src, by or recorded_by)
+        if progress:
+            progress(result.rows_read)
+
     with writer(engine).connect() as conn:
         stager = Stager(conn)
+        cache = stager.tune()
         try:
             with conn.begin():
-                stager.create()
-                batch: list[tuple[object, ...]] = []
-                for item in source.read(path, options or {}):
-                    result.rows_read += 1
-                    if isinstance(item, RejectedRow):
-                        reject(item.line, item.message)
-                        continue
-                    line = item.line
-                    entry = known.get(item.indicator)
-                    if entry is None:
-                        reject(line, f"unknown indicator '{item.indicator}'", (item.indicator, item.period, str(item.value)))
-                        continue
-                    ind_id, unit, computed = entry
-                    if computed:
-                        reject(line, f"indicator '{item.indicator}' is computed ({computed}); its values cannot be imported",
-                               (item.indicator, item.period, str(item.value)))
-                        continue
+                if direct and stager.can_insert_directly(plan_id):
                     try:
-                        period = parse_period(item.period)
-                        if item.missing:
-                            value = None
-                        elif item.value is None or item.value == "":
-                            raise DataError("no value (give a number, or a reason in the 'missing' column)")
-                        else:
-                            value = parse_value(item.value, unit)
-                    except DataError as exc:
-                        reject(line, exc.message, (item.indicator, item.period, str(item.value)))
-                        continue
+                        result.inserted = stager.insert_directly(checked(True), now=stamp, origin=origin)
+                    except conn.dialect.loaded_dbapi.IntegrityError:
+                        raise _UseStaging from None
                     if result.rejected and not skip_invalid:
-                        continue  # the import will abort; keep reading only to report every problem
-                    batch.append((
-                        ind_id, period.code, line, period.freq, period.start.isoformat(), period.end.isoformat(), value,
-                        item.missing, item.note, item.source, item.recorded_by or recorded_by,
-                    ))
-                    if len(batch) >= BATCH_SIZE:
+                        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
+                else:
+                    stager.create()
+                    rows = checked(False)
+                    while batch := list(itertools.islice(rows, BATCH_SIZE)):
                         stager.add(batch)
-                        batch = []
-                        if progress:
-                            progress(result.rows_read)
-                if batch:
-                    stager.add(batch)
-                if progress:
-                    progress(result.rows_read)
-                if result.rejected and not skip_invalid:
-                    raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
-                duplicates = stager.duplicates()
-                if duplicates:
-                    problems = [
-                        Problem(f"indicator '{code_of(known, ind)}' period '{per}' is given again (first on line {first})",
-                                file=display, line=later)
-                        for ind, per, first, later in duplicates[:ERROR_LIMIT]
-                    ]
-                    raise ValidationError(problems, limit=ERROR_LIMIT)
-                counts = stager.merge(now=stamp, origin=origin)
-                result.inserted, result.superseded, result.unchanged = counts
+                    if result.rejected and not skip_invalid:
+                        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
+                    duplicates = stager.duplicates()
+                    if duplicates:
+                        problems = [
+                            Problem(f"indicator '{code_of(known, ind)}' period '{per}' is given again (first on line {first})",
+                                    file=display, line=later)
+                            for ind, per, first, later in duplicates[:ERROR_LIMIT]
+                        ]
+                        raise ValidationError(problems, limit=ERROR_LIMIT)
+                    counts = stager.merge(now=stamp, origin=origin)
+                    result.inserted, result.superseded, result.unchanged = counts
+                conn.execute(insert(m.ImportBatch.__table__).values(  # type: ignore[attr-defined]  # audit trail
+                    plan_id=plan_id, origin=origin, file_name=path.name, sha256=digest, source=getattr(source, "name", None),
+                    rows_read=result.rows_read, inserted=result.inserted, superseded=result.superseded,
+                    unchanged=result.unchanged, rejected=result.rejected, recorded_by=recorded_by, recorded_at=stamp))
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -187,8 +272,17 @@ def import_file(
         finally:
             if rejects_fh is not None:
                 rejects_fh.close()
-    result.seconds = time.perf_counter() - started
+            stager.untune(cache)
     return result
+
+
+def _period(raw: str) -> tuple[str, str, str, str] | DataError:
+    """``(code, freq, start, end)`` of a period code, dates in ISO form; or the error."""
+    try:
+        p = parse_period(raw)
+    except DataError as exc:
+        return exc
+    return p.code, p.freq, p.start.isoformat(), p.end.isoformat()
 
 
 def code_of(known: Mapping[str, tuple[int, str, str | None]], ind_id: int) -> str:
@@ -204,3 +298,7 @@ def _more(result: ImportResult) -> list[Problem]:
 
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
+
+
+class _UseStaging(Exception):
+    """Raised inside a direct import's transaction: roll back, go through the staging table."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -220,11 +220,25 @@ class Report:
 
 @dataclass
 class RenderOptions:
-    """How to render: language for labels and number formats, template overrides."""
+    """How to render: language for labels and number formats, template overrides.
+
+    The last two fields serve templated formats (``html``, ``markdown``, or a plugin's);
+    :func:`goaltrack.render.render` fills them from the loaded plugins, so a format never
+    needs the plugin manager itself. Constructed by hand (tests, scripts) they default to
+    "no plugins".
+    """
 
     lang: str = "en"
     templates_dir: Path | None = None
+    """The user's template directory (``--templates`` or config ``[reports] templates_dir``)."""
     stamp: str | None = None
+    """Time of generation to print; ``None`` keeps the output reproducible."""
+    plugin_templates: tuple[Path, ...] = ()
+    """Template directories shipped by plugins: searched after ``templates_dir``, before the
+    built-in templates."""
+    jinja_hook: Callable[[Any], None] | None = None
+    """Called with each new :class:`jinja2.Environment` once goaltrack has set it up;
+    ``render()`` passes the plugins' ``prepare_jinja2_environment`` hook here."""
 
 
 class OutputFormat(ABC):

@@ -47,8 +47,11 @@ def latest_values(
         .where(t.c.superseded_at.is_(None), t.c.indicator_id.in_(list(indicator_ids)))
         .where(t.c.kind == "observed", t.c.value.is_not(None))
     )
-    if as_of is not None:
-        ranked = ranked.where(t.c.period_end <= as_of)
+    # Always bound period_end, even without as_of (date.max excludes nothing): with only the
+    # equality on indicator_id, SQLite has no statistics to prefer ix_measurement_latest over
+    # ux_measurement_current and picks either, depending on the order the indexes were made;
+    # the range makes the covering index the clear choice.
+    ranked = ranked.where(t.c.period_end <= (as_of or dt.date.max))
     sub = ranked.subquery()
     rows = conn.execute(
         select(sub.c.indicator_id, sub.c.period_code, sub.c.period_end, sub.c.value, sub.c.source).where(sub.c.rn == 1)

@@ -285,3 +285,30 @@ ITEM_TABLES: dict[str, type[SQLModel]] = {
     "account": Account,
     "indicator": Indicator,
 }
+
+
+class ImportBatch(SQLModel, table=True):
+    """One run of ``goaltrack import``: the file (name and sha256), the data source, who ran it
+    and when, and what it did. ``origin`` is the value the import wrote into
+    ``measurement.origin`` (``import:<file>#<sha256[:16]>``), which links rows to batches.
+
+    Added by migration 0002, which reconstructs a batch for each earlier import from the
+    measurements' origins; there ``sha256``, ``source`` and the counts it cannot know are NULL.
+    """
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    origin: str = Field(index=True)
+    file_name: str
+    sha256: str | None = None
+    source: str | None = None  # the data source: csv, jsonl, a plugin's
+    rows_read: int | None = None
+    inserted: int = 0
+    superseded: int = 0
+    unchanged: int | None = None
+    rejected: int | None = None
+    recorded_by: str
+    recorded_at: dt.datetime = _when(nullable=False)
+    note: str | None = None

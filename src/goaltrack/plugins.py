@@ -69,6 +69,7 @@ from goaltrack.interfaces import (
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "goaltrack.default_plugins.formats",
+    "goaltrack.default_plugins.formats_templated",
     "goaltrack.default_plugins.sources",
     "goaltrack.default_plugins.scoring",
     "goaltrack.default_plugins.indicators",
@@ -496,6 +497,26 @@ class Plugins:
     def names(self) -> list[str]:
         """Names of the loaded plugins, in loading order."""
         return list(self._origins)
+
+    def template_dirs(self) -> list[Path]:
+        """The ``templates/`` directories of loaded plugin packages, in loading order.
+
+        Only a plugin that is a package (an entry point naming ``my_plugin`` with
+        ``my_plugin/templates/``) has one; built-ins and single-file plugins do not (a single
+        file's directory is shared, and users have ``--templates`` for their own).
+        """
+        found: list[Path] = []
+        for name, origin in self._origins.items():
+            if origin.kind == "builtin":
+                continue
+            plugin = self._pm.get_plugin(name)
+            file = getattr(plugin, "__file__", None)
+            if not file or Path(file).name != "__init__.py":
+                continue
+            candidate = Path(file).parent / "templates"
+            if candidate.is_dir() and candidate not in found:
+                found.append(candidate)
+        return found
 
     def _command_names(self) -> dict[str, list[str]]:
         """Plugin name -> the commands its ``register_commands`` adds (on a scratch group)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from goaltrack import models as m
 from goaltrack.clock import utcnow
@@ -73,19 +73,25 @@ def record_measurement(
                 value = parse_value(raw_value, ind.unit)
             except DataError as exc:
                 raise DataError(f"{indicator} {period}: value: {exc.message}") from None
-        old = session.exec(
+        # The same period is the same span and frequency, however it is written: 2024-03
+        # and 2024M03, 2024q1 and 2024Q1, 2024 and 2024Y01 supersede each other.
+        olds = session.exec(
             select(m.Measurement).where(
-                m.Measurement.indicator_id == ind.id,
-                m.Measurement.period_code == p.code,
-                m.Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
-            )
-        ).scalar_one_or_none()  # type: ignore[call-overload]
+                col(m.Measurement.indicator_id) == ind.id,
+                col(m.Measurement.freq) == p.freq,
+                col(m.Measurement.period_start) == p.start,
+                col(m.Measurement.period_end) == p.end,
+                col(m.Measurement.superseded_at).is_(None),
+            ).order_by(col(m.Measurement.id))
+        ).scalars().all()  # type: ignore[call-overload]
+        old = olds[-1] if olds else None
         if correct and old is None:
             raise UsageError(f"--correct: {indicator} has no value for {p.code} to correct")
         now = utcnow()
         previous = old.value if old is not None else None
-        if old is not None:
-            old.superseded_at = now
+        for row in olds:
+            row.superseded_at = now
+        if olds:
             session.flush()  # free the one-current-value slot first
         session.add(
             m.Measurement(

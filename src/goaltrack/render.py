@@ -10,6 +10,7 @@ from goaltrack.interfaces import RenderOptions, Report
 
 if TYPE_CHECKING:
     from goaltrack.context import AppContext
+    from goaltrack.plugins import Plugins
 
 LANGS = ("da", "en")
 
@@ -33,4 +34,17 @@ def render(
     templates = templates_dir or app.config.path_setting("reports", "templates_dir")
     if templates is not None and not templates.is_dir():
         raise UsageError(f"--templates {templates}: not a directory")
-    return formats[fmt].render(report, RenderOptions(lang=chosen, templates_dir=templates, stamp=stamp))
+    plugins = app.plugins
+    options = RenderOptions(
+        lang=chosen,
+        templates_dir=templates,
+        stamp=stamp,
+        plugin_templates=tuple(plugins.template_dirs()),
+        jinja_hook=lambda env: _prepare(plugins, env),
+    )
+    return formats[fmt].render(report, options)
+
+
+def _prepare(plugins: Plugins, env: object) -> None:
+    """Let every plugin customise a templated format's Jinja2 environment."""
+    plugins.hook.prepare_jinja2_environment(env=env)

@@ -148,9 +148,11 @@ def migrate(engine: Engine, revision: str = "head") -> tuple[SchemaState, Schema
     """
     from sqlalchemy.exc import DBAPIError
 
+    from goaltrack.db import writer
+
     where = f"--db {engine.url.render_as_string(hide_password=True)}"
     try:
-        with engine.connect() as conn, conn.begin():
+        with writer(engine).connect() as conn, conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
             before = read_state(conn)

@@ -2,7 +2,8 @@
 
 Roll-up, as the plan's links say:
 
-- initiative <- the indicators that measure it; with none, its latest recorded status
+- initiative <- the indicators that measure it; with none, its current status (the latest
+  recorded one, else the one its plan file declares)
   (on-track and done 1, at-risk and off-track the middle of their bands; not-started has
   no data; cancelled is left out);
 - annual focus area <- its initiatives and the indicators that measure it;
@@ -190,8 +191,8 @@ def score_plan(
             if lk.src_kind == "indicator":
                 node = indicators[lk.src_id]
                 ind_row = next(r for r in ind_rows if r.id == lk.src_id)
-                weight = lk.weight if lk.weight is not None else (ind_row.scoring or {}).get("weight") or 1.0
-                edges.append(Edge(node, float(weight), lk.basis))
+                weight = lk.weight if lk.weight is not None else (ind_row.scoring or {}).get("weight")
+                edges.append(Edge(node, _weight(weight), lk.basis))
         return edges
 
     initiatives: dict[int, Node] = {}
@@ -207,7 +208,8 @@ def score_plan(
             elif status is not None and status_score(status, on_track, at_risk) is not None:
                 node.score = status_score(status, on_track, at_risk)
                 node.status = status if status != "done" else "on-track"
-                node.explanation = f"{r.code}: no indicator; recorded status {status} → {node.score:.2f}"
+                said = f"status {status} in the plan file" if status_origin == "plan" else f"recorded status {status}"
+                node.explanation = f"{r.code}: no indicator; {said} → {node.score:.2f}"
                 node.with_data = 1
                 node.example = status_origin == EXAMPLE_SOURCE
             else:
@@ -226,7 +228,7 @@ def score_plan(
             node.children = [Edge(initiatives[i], 1.0, "explicit") for i in by_area[r.id] if initiatives[i].status != "cancelled"]
         else:
             node.children = [
-                Edge(areas[lk.src_id], float(lk.weight or 1.0), lk.basis)
+                Edge(areas[lk.src_id], _weight(lk.weight), lk.basis)
                 for lk in links.into[("focus_area", r.id)]
                 if lk.src_kind == "focus_area" and lk.src_id in areas
             ]
@@ -238,7 +240,7 @@ def score_plan(
     for r in goal_rows:
         node = Node("national_goal", r.code, r.title)
         for lk in links.into[("national_goal", r.id)]:
-            weight = float(lk.weight or 1.0)
+            weight = _weight(lk.weight)
             if lk.src_kind == "focus_area":
                 node.children.append(Edge(areas[lk.src_id], weight, lk.basis))
             elif lk.src_kind == "initiative" and initiatives[lk.src_id].status != "cancelled":
@@ -250,6 +252,12 @@ def score_plan(
     area_order = [areas[a.id] for a in area_rows]
     return PlanScores(plan.slug, plan.title, as_of, goals, area_order, [initiatives[r.id] for r in ini_rows],
                       [indicators[r.id] for r in ind_rows])
+
+
+def _weight(value: float | None) -> float:
+    """A weight as the plan gives it; absent means 1. A weight of 0 is kept: the item is
+    shown but does not count."""
+    return 1.0 if value is None else float(value)
 
 
 def _method_name(row: Any, default: str) -> str:
@@ -265,7 +273,8 @@ def _roll_up(node: Node, on_track: float, at_risk: float) -> None:
     if not scored or total == 0:
         node.score, node.status = None, "no-data"
         node.explanation = (
-            f"{node.code}: none of its {len(node.children)} linked items has data"
+            f"{node.code}: the {len(scored)} of its {len(node.children)} linked items with data all have weight 0"
+            if scored else f"{node.code}: none of its {len(node.children)} linked items has data"
             if node.children else f"{node.code}: nothing is linked to it"
         )
         return

@@ -9,6 +9,7 @@ missing is recorded with a reason instead (``--missing``), never as a fake numbe
 from __future__ import annotations
 
 import math
+import sys
 
 from goaltrack.errors import DataError
 from goaltrack.numbers import parse_number
@@ -39,6 +40,22 @@ def parse_value(raw: str | float | int, unit: str) -> float:
         except ValueError:
             value = parse_number(raw, allow_percent=is_percent(unit))
     return check_range(value, unit)
+
+
+def bounds(unit: str) -> tuple[float, float]:
+    """The closed range :func:`check_range` allows for ``unit``, always finite.
+
+    For bulk paths: a float ``v`` parsed from text ``raw`` with :func:`float` is exactly what
+    :func:`parse_value` returns when ``lo <= v <= hi`` and ``raw`` has no ``e``, ``E`` or
+    ``_`` (NaN and infinities fail the comparison); anything else goes to
+    :func:`parse_value` for its verdict and message.
+    """
+    u = unit.strip().lower()
+    if u in PERCENT_UNITS:
+        return 0.0, 100.0
+    if u in SHARE_UNITS:
+        return 0.0, 1.0
+    return -sys.float_info.max, sys.float_info.max
 
 
 def check_range(value: float, unit: str) -> float:

@@ -4,25 +4,32 @@ The root group only parses global options; each command lives in a small module 
 package and is imported when it is run or its help is shown (:class:`LazyGroup`), and the
 commands call domain modules for the work. Heavy libraries (SQLAlchemy, pydantic, jinja2)
 and plugins are imported inside command bodies, so ``goaltrack --help`` stays fast.
+
+``goaltrack --help`` imports click, pluggy and this package's ``__init__`` and ``lazy``, and
+nothing else of goaltrack's: not even :mod:`pathlib` (the path options become
+:class:`~pathlib.Path` in their callbacks), the config or the error types (imported when
+an error is being reported). ``tests/test_perf_paths.py`` checks it.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from goaltrack import __version__
-from goaltrack.cli.common import ensure_app
 from goaltrack.cli.lazy import LazyGroup
-from goaltrack.errors import EXIT_DATA, EXIT_USAGE, GoaltrackError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # name -> "module:attribute"; the order here is the order in --help.
 COMMANDS = {
     "init": "goaltrack.cli.db_cmds:init_cmd",
+    "db": "goaltrack.cli.db_cmds:db_group",
     "plan": "goaltrack.cli.plan_cmds:plan_group",
     "list": "goaltrack.cli.list_cmd:list_cmd",
     "tree": "goaltrack.cli.tree_cmd:tree_cmd",
@@ -38,9 +45,33 @@ COMMANDS = {
 }
 
 
+# The line each command shows in `goaltrack --help`, so that listing them imports none of
+# them (see goaltrack.cli.lazy); tests/test_perf_paths.py checks each against the command's
+# own help. A command missing here is imported to get its line.
+COMMAND_HELP = {
+    "init": "Create the database, or upgrade its schema to this goaltrack's.",
+    "db": "The database itself: schema version and upgrades, copying, integrity checks.",
+    "plan": "Plan files: validate, load into the database, export back to YAML.",
+    "list": "List the items of one KIND with their links.",
+    "tree": "Show the plan as a tree: national goal -> focus areas -> initiatives -> target groups, "
+    "accounts and indicators; then what reaches no goal.",
+    "record": "Record VALUE of INDICATOR for a period.",
+    "status": "Record the STATE of INITIATIVE (appended to its status history).",
+    "history": "Show every value of indicator CODE, or every status of initiative CODE: who recorded it, "
+    "when, how (by hand, import file, plan file) and why.",
+    "import": "Import measurements from FILE with data source SOURCE (csv, jsonl, or a plugin's).",
+    "score": "Score every indicator and roll the scores up to initiatives, focus areas and national goals.",
+    "report": "Reports: goal coverage, budget, progress.",
+    "check": "Run the coverage and lint checks on a plan.",
+    "demo": "Load the bundled plan into a fresh database under --out and show what it holds.",
+    "plugins": "List plugins: name, version, the hooks they implement and what each registered.",
+}
+
+
 @click.group(
     cls=LazyGroup,
     lazy_commands=COMMANDS,
+    lazy_help=COMMAND_HELP,
     context_settings=CONTEXT_SETTINGS,
     epilog="Commands added by plugins run like the ones above; `goaltrack plugins` lists them.",
 )
@@ -53,14 +84,16 @@ COMMANDS = {
 @click.option(
     "--config",
     "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=lambda _ctx, _param, value: _as_paths(value),
     help="Config file. Default: ./goaltrack.toml, then goaltrack.toml in the user config dir.",
 )
 @click.option(
     "--plugins-dir",
     "plugins_dirs",
     multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
+    callback=lambda _ctx, _param, value: _as_paths(value),
     help="Load plugins from the .py files in DIR (repeatable).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -78,7 +111,18 @@ def cli(
     Load a plan file with `goaltrack plan load`, then ask what covers each goal with
     `goaltrack tree` or `goaltrack list`. `goaltrack demo` shows it all on a bundled plan.
     """
+    from goaltrack.cli.common import ensure_app
+
     ensure_app(ctx)
+
+
+def _as_paths(value: Any) -> Any:
+    """A path option's value as :class:`~pathlib.Path` (a tuple of them for a repeated one)."""
+    if not value:
+        return value
+    from pathlib import Path
+
+    return tuple(Path(v) for v in value) if isinstance(value, tuple) else Path(value)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -87,12 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="goaltrack", standalone_mode=False)
-    except GoaltrackError as exc:
-        if debug:
-            raise
-        click.echo(f"Error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
     except click.exceptions.Abort:
+        from goaltrack.errors import EXIT_DATA
+
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_DATA)
     except click.ClickException as exc:
@@ -104,14 +145,30 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except BrokenPipeError:
+        from goaltrack.errors import EXIT_DATA
+
         sys.exit(EXIT_DATA)
     except Exception as exc:
+        # goaltrack.errors is imported only now, when there is an error to report.
+        from goaltrack.errors import EXIT_DATA, GoaltrackError, describe_unexpected
+
         if debug:
             raise
-        from goaltrack.errors import describe_unexpected
-
+        if isinstance(exc, GoaltrackError):
+            click.echo(f"Error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
         click.echo(f"Error: {describe_unexpected(exc)}", err=True)
         sys.exit(EXIT_DATA)
+
+
+def __getattr__(name: str) -> Any:
+    """``EXIT_DATA`` and ``EXIT_USAGE``, still importable from here, without importing
+    :mod:`goaltrack.errors` for ``--help``."""
+    if name in ("EXIT_DATA", "EXIT_USAGE"):
+        from goaltrack import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["EXIT_USAGE", "cli", "main"]

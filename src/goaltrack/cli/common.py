@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +35,24 @@ def ensure_app(ctx: click.Context) -> AppContext:
     return root.obj
 
 
-pass_app = click.make_pass_decorator(AppContext)
+_pass_app_object = click.make_pass_decorator(AppContext)
+
+
+def pass_app(f: F) -> F:
+    """Pass the :class:`AppContext` as the first argument, after reading the config file.
+
+    The config is otherwise read only when a setting is needed, so a broken or missing
+    ``--config`` file (a typo in a setting) would pass silently for commands that happen not
+    to need it. Reading it here, once the command's own arguments are parsed, reports it for
+    every command that uses the app, while ``--help`` still works.
+    """
+
+    @functools.wraps(f)
+    def with_config(app: AppContext, *args: Any, **kwargs: Any) -> Any:
+        app.config  # noqa: B018  (reads and checks the file; raises ConfigError)
+        return f(app, *args, **kwargs)
+
+    return _pass_app_object(with_config)  # type: ignore[return-value]
 
 
 def plan_option(required: bool = False) -> Callable[[F], F]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -44,10 +45,12 @@ def import_cmd(app: AppContext, source: str, file: Path, plan_slug: str | None, 
     engine = app.engine()
     with engine.connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
-    progress = None
+    progress: Callable[[int], None] | None = None
     if sys.stderr.isatty():
-        def progress(rows: int) -> None:
+        def show(rows: int) -> None:
             click.echo(f"\r  {rows:,} rows read", nl=False, err=True)
+
+        progress = show
     result = import_file(engine, plan_id, data_source, file, options=opts, recorded_by=recorder_name(by, app.config),
                          dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, progress=progress)
     if progress:

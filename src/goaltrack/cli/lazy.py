@@ -4,11 +4,17 @@ Commands added by plugins (``register_commands``) are looked up per invocation: 
 name loads the plugins and asks them, on a scratch group kept in the root context's
 ``meta``. Nothing is added to the module-level group, so one run's plugins never leak into
 the next (in tests, several runs share a process).
+
+The group's own ``--help`` lists every command with its one-line help. Click gets that line
+from the command object, which would import every command's module (and through them the
+config, pathlib, ...) just to print the list; ``lazy_help`` gives the lines instead, and a
+test keeps them equal to the commands' own.
 """
 
 from __future__ import annotations
 
 import importlib
+from gettext import gettext as _
 from typing import Any
 
 import click
@@ -17,9 +23,37 @@ META_KEY = "goaltrack.plugin_commands"
 
 
 class LazyGroup(click.Group):
-    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lazy_commands: dict[str, str] | None = None,
+        lazy_help: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
+        self.lazy_help = {k: v for k, v in (lazy_help or {}).items() if k in self.lazy_commands}
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Click's command list, taking a lazy command's line from ``lazy_help`` (no import)."""
+        listed: list[tuple[str, click.Command | None]] = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy_help:
+                listed.append((name, None))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                listed.append((name, command))
+        if not listed:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)
+        rows = [
+            # A bare Command shortens the line exactly as the real one would (click's own rule).
+            (name, (command or click.Command(name, help=self.lazy_help[name])).get_short_help_str(limit))
+            for name, command in listed
+        ]
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         eager = [name for name in super().list_commands(ctx) if name not in self.lazy_commands]

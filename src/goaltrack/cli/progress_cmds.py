@@ -88,12 +88,16 @@ def history_cmd(app: AppContext, code: str, plan_slug: str | None, fmt: str) -> 
     click.echo(f"{h['kind']} {h['code']}: {h['name']}")
     if not h["entries"]:
         click.echo("  (nothing recorded)")
-    for e in h["entries"]:
+    values = [
+        (f"missing ({e['missing']})" if e["value"] is None else f"{e['value']:g}") if h["kind"] == "indicator" else ""
+        for e in h["entries"]
+    ]
+    width = max([14, *map(len, values)])  # a long missing reason must not shift the columns
+    for e, value in zip(h["entries"], values, strict=True):
         if h["kind"] == "indicator":
-            value = f"missing ({e['missing']})" if e["value"] is None else f"{e['value']:g}"
             state = "current" if e["current"] else f"superseded {e['superseded_at']}"
             flag = " correction" if e["correction"] else ""
-            click.echo(f"  {e['period']:<24} {value:<14} {state:<32} {e['recorded_at']} by {e['recorded_by']} "
+            click.echo(f"  {e['period']:<24} {value:<{width}} {state:<32} {e['recorded_at']} by {e['recorded_by']} "
                        f"via {e['origin']}{flag}" + (f" — {e['note']}" if e["note"] else ""))
         else:
             mark = "*" if e["current"] else " "

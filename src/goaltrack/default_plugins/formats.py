@@ -1,7 +1,17 @@
 """Built-in output formats: ``table`` (for the terminal), ``json`` and ``csv`` (for machines).
 
 Registered through :func:`register_output_formats` exactly as a third-party plugin would be;
-nothing in the core knows these names.
+nothing in the core knows these names. (``html`` and ``markdown`` live in
+:mod:`goaltrack.default_plugins.formats_templated`.)
+
+- ``table`` is for people: titles and column labels go through the gettext catalogs, and
+  numbers follow the language (:class:`goaltrack.i18n.Formatter`): ``int`` columns whole,
+  ``number`` columns with up to two decimals, ``percent`` columns with one (``12,4 %`` in
+  Danish, ``12.4%`` in English); ``None`` is an empty cell.
+- ``csv`` is for machines: column keys as the header, numbers as numbers (dot decimal, no
+  grouping, whole floats without ``.0``), and text that a spreadsheet would run as a formula
+  is neutralised.
+- ``json`` writes ``report.data`` as built.
 """
 
 from __future__ import annotations
@@ -10,26 +20,20 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from goaltrack.errors import UsageError
 from goaltrack.hookspecs import hookimpl
 from goaltrack.interfaces import Column, OutputFormat, RenderOptions, Report, Table
-from goaltrack.numbers import format_number
+
+if TYPE_CHECKING:
+    from goaltrack.i18n import Formatter
 
 NUMERIC_TYPES = ("int", "number", "percent")
-
-_LANGS = ("en", "da")
-_YES_NO = {"en": ("yes", "no"), "da": ("ja", "nej")}
-
-
-def _lang(options: RenderOptions) -> str:
-    # Labels and number styles exist for da and en; anything else falls back to English
-    # rather than failing a report over its language.
-    base = options.lang.replace("-", "_").split("_")[0].lower()
-    return base if base in _LANGS else "en"
 
 
 def _is_number(value: object) -> bool:
@@ -37,23 +41,38 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def _text_cell(value: object, column: Column, lang: str) -> str:
+def _formatter(options: RenderOptions) -> Formatter:
+    # Imported here: Babel and the catalogs are needed only when a report is rendered.
+    from goaltrack.i18n import Formatter
+
+    return Formatter(options.lang)
+
+
+def label(column: Column, fmt: Formatter) -> str:
+    """A column's label in the report's language. A label equal to its key is plan content
+    (a focus-area or target-group code heading a matrix column) and stays as it is."""
+    return column.label if column.label == column.key else fmt.column(column.label)
+
+
+def text_cell(value: object, column: Column, fmt: Formatter) -> str:
+    """A cell as people read it: numbers per language and column type, ``None`` empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        yes, no = _YES_NO[lang]
-        return yes if value else no
+        return fmt.gettext("yes") if value else fmt.gettext("no")
     if _is_number(value):
-        assert isinstance(value, int | float | Decimal)
-        number = float(value) if isinstance(value, Decimal) else value
-        text = format_number(number, lang, decimals=0 if column.type == "int" else None)
         if column.type == "percent":  # values are in percent points: 12.4 means 12.4 %
-            text += " %" if lang == "da" else "%"
-        return text
+            text = fmt.percent(value)
+        elif column.type == "int":
+            text = fmt.integer(value)
+        else:
+            text = fmt.number(value)
+        # CLDR puts a no-break space in "12,4 %"; a terminal shows a plain one.
+        return text.replace("\u00a0", " ")
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ", ".join(_text_cell(v, column, lang) for v in value)
+        return ", ".join(text_cell(v, column, fmt) for v in value)
     # A newline inside a cell would break the alignment of every row after it.
     return " ".join(str(value).splitlines())
 
@@ -66,9 +85,9 @@ def _numeric_column(table: Table, index: int) -> bool:
     return bool(values) and all(_is_number(v) for v in values)
 
 
-def _render_table(table: Table, lang: str) -> list[str]:
-    header = [c.label for c in table.columns]
-    cells = [[_text_cell(v, c, lang) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
+def _render_table(table: Table, fmt: Formatter) -> list[str]:
+    header = [label(c, fmt) for c in table.columns]
+    cells = [[text_cell(v, c, fmt) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     right = [_numeric_column(table, i) for i in range(len(table.columns))]
 
@@ -78,7 +97,7 @@ def _render_table(table: Table, lang: str) -> list[str]:
         ]
         return "  ".join(parts).rstrip()
 
-    return [table.title, line(header), "  ".join("-" * w for w in widths), *map(line, cells)]
+    return [fmt.column(table.title), line(header), "  ".join("-" * w for w in widths), *map(line, cells)]
 
 
 class TableFormat(OutputFormat):
@@ -90,10 +109,10 @@ class TableFormat(OutputFormat):
     description = "Aligned plain-text tables (the default on a terminal)."
 
     def render(self, report: Report, options: RenderOptions) -> str:
-        lang = _lang(options)
         if not report.tables:
             return f"{report.title}\n"
-        blocks = ["\n".join(_render_table(t, lang)) for t in report.tables]
+        fmt = _formatter(options)
+        blocks = ["\n".join(_render_table(t, fmt)) for t in report.tables]
         return "\n\n".join(blocks) + "\n"
 
 
@@ -122,14 +141,20 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> str | int | float | Decimal:
-    """A cell for :mod:`csv`: numbers stay numbers, text that could run as a formula is
-    prefixed with ``'`` (which spreadsheets show as text and do not display)."""
+    """A cell for :mod:`csv`: numbers stay numbers (a whole float without ``.0``, others in
+    their shortest exact form), text that could run as a formula is prefixed with ``'``
+    (which spreadsheets show as text and do not display)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if _is_number(value):
         assert isinstance(value, int | float | Decimal)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return ""  # NaN and infinity are no numbers a spreadsheet reads
+            if value.is_integer() and abs(value) < 2**53:
+                return int(value)
         return value
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
@@ -160,7 +185,8 @@ class CsvFormat(OutputFormat):
                 if i:
                     out.write("\n")
                 out.write(f"# {table.name}\n")
-            writer.writerow([c.key for c in table.columns])
+            # Keys can be plan codes (matrix columns): neutralised like any other text.
+            writer.writerow([csv_cell(c.key) for c in table.columns])
             writer.writerows([csv_cell(v) for v in row] for row in table.rows)
         return out.getvalue()
 
@@ -177,5 +203,7 @@ __all__ = [
     "JsonFormat",
     "TableFormat",
     "csv_cell",
+    "label",
     "register_output_formats",
+    "text_cell",
 ]

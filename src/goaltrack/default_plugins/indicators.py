@@ -65,18 +65,21 @@ class BudgetChange(IndicatorKind):
             for c in conditions[1:]:
                 cond = cond | c
             q = q.where(cond)
-        sums = dict(conn.execute(q).all())
+        sums: dict[int, float] = {int(r[0]): float(r[1]) for r in conn.execute(q)}
         if y0 not in sums or y1 not in sums:
             return []
         change = percent_change(float(sums[y0]), float(sums[y1]))
         if change is None:
             return []
-        return [ComputedValue(str(y1), change, f"{sums[y0]:g} → {sums[y1]:g} ({kind})")]
+        return [ComputedValue(str(y1), change, f"{sums[y0]:.12g} → {sums[y1]:.12g} ({kind})")]  # no 1.2e+06
 
 
 class InitiativeStatusShare(IndicatorKind):
     name = "initiative-status-share"
-    description = "Share in percent of an item's initiatives whose latest recorded status is the given one."
+    description = (
+        "Share in percent of an item's initiatives whose current status is the given one: the latest "
+        "recorded status, else the status the plan file declares (as the score roll-up does)."
+    )
     parameters = {
         "item": "code of a focus area or national goal (default: every initiative of the plan)",
         "status": "the status counted (default: on-track)",
@@ -117,11 +120,15 @@ class InitiativeStatusShare(IndicatorKind):
             .where(st.c.initiative_id.in_(ids_q))
             .subquery()
         )
-        total = conn.execute(select(func.count()).select_from(ids_q.subquery())).scalar_one()
+        ids = ids_q.add_columns(it.c.status.label("declared")).subquery()
+        total = conn.execute(select(func.count()).select_from(ids)).scalar_one()
         if not total:
             return []
+        latest = select(ranked.c.initiative_id, ranked.c.status).where(ranked.c.rn == 1).subquery()
         hits = conn.execute(
-            select(func.count()).select_from(ranked).where(ranked.c.rn == 1, ranked.c.status == status)
+            select(func.count())
+            .select_from(ids.outerjoin(latest, latest.c.initiative_id == ids.c.id))
+            .where(func.coalesce(latest.c.status, ids.c.declared) == status)
         ).scalar_one()
         period = p.get("period")
         if not period:

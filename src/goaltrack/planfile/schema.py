@@ -12,7 +12,8 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.config import JsonDict
 
 FORMAT_VERSION = 1
 
@@ -28,7 +29,10 @@ Code = Annotated[
 Year = Annotated[int, Field(ge=1900, le=2200)]
 # A number written as a number: strict, so a string such as "7.332" (Danish for 7332, but
 # 7.332 to a parser) is refused instead of silently read as a number a thousand times smaller.
-Number = Annotated[float, Field(strict=True)]
+# -0.0 becomes 0.0: databases do not keep the sign of zero, and the plan's hash must not
+# depend on it.
+# Not .nan or .inf either: an amount or share must be a figure (SQLite stores NaN as NULL).
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidator(lambda v: v + 0.0)]
 Basis = Literal["explicit", "inferred"]
 Direction = Literal["increase", "decrease", "maintain", "range"]
 FocusLevel = Literal["strategic", "annual"]
@@ -68,7 +72,7 @@ class Link(_Model):
     quote: str | None = Field(default=None, description="The words of the source that state the link.")
     note: str | None = Field(default=None, description="Why the link holds, above all when inferred.")
     weight: float | None = Field(
-        default=None, ge=0, description="Weight of this link when scores roll up (default 1)."
+        default=None, ge=0, allow_inf_nan=False, description="Weight of this link when scores roll up (default 1)."
     )
 
 
@@ -116,7 +120,7 @@ class IndicatorLink(_Model):
     basis: Basis
     quote: str | None = None
     note: str | None = None
-    weight: float | None = Field(default=None, ge=0)
+    weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> IndicatorLink:
@@ -277,16 +281,24 @@ class Threshold(_Model):
 
 class Scoring(_Model):
     method: str | None = Field(default=None, description="Name of a registered scoring method.")
-    weight: float | None = Field(default=None, ge=0)
+    weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     target_type: (
         Literal["at-or-above", "at-or-below", "increase-to", "decrease-to"] | None
     ) = None
     thresholds: Threshold | None = None
 
 
+# A year period is usually written bare (`period: 2021`) and read as text; say so in the
+# JSON Schema too, or editors using it flag every such line.
+_PERIOD_SCHEMA: JsonDict = {"type": ["string", "integer"]}
+
+
 class Point(_Model):
     value: Number
-    period: str = Field(description="A period code, e.g. '2021', '2021M03', '2021Q1'.")
+    period: str = Field(
+        description="A period code, e.g. '2021', '2021M03', '2021Q1'.",
+        json_schema_extra=_PERIOD_SCHEMA,
+    )
 
 
 class Measurement(_Model):
@@ -294,7 +306,8 @@ class Measurement(_Model):
         description=(
             "Period code: 2021, 2021-03, 2021-03-31, 2021M03, 2021Q1, 2021K1, 2021Y01, 2021H1, "
             "a QMAT code, or an interval 2020-03-08/2020-10-18."
-        )
+        ),
+        json_schema_extra=_PERIOD_SCHEMA,
     )
     value: Number | None = None
     missing: str | None = Field(default=None, description="Why the value is missing, instead of value.")

@@ -78,7 +78,13 @@ def _read_one(path: Path) -> tuple[ParsedPlan | None, list[Problem]]:
     try:
         plan = PlanFile.model_validate(located.data)
     except pydantic.ValidationError as exc:
-        problems += [_from_pydantic(located, err) for err in exc.errors()]
+        # A value the YAML reader refused already (an unknown tag, a recursive alias) is
+        # None by now; pydantic's "should be a valid string (got None)" would repeat it.
+        reported = {p.path for p in problems if p.path}
+        for err in exc.errors():
+            problem = _from_pydantic(located, err)
+            if not (err.get("input") is None and problem.path in reported):
+                problems.append(problem)
         # Check the references of the items that are valid on their own too, so one run
         # reports every problem ("unknown key" and "unknown target group" together).
         problems += check_references(_partial_plan(located.data), located)
@@ -107,7 +113,7 @@ def _partial_plan(data: dict[str, Any]) -> PlanFile:
     placeholder with no links that keeps its list position (problem paths use positions)
     and its code (so references to it are not reported as unknown).
     """
-    sections: dict[str, list[Any]] = {}
+    sections: dict[str, Any] = {}
     for name, model in _SECTIONS.items():
         raw = data.get(name)
         items: list[Any] = []
@@ -152,9 +158,11 @@ def _from_pydantic(located: Located, err: Any) -> Problem:
     if kind in {"string_type", "int_type", "float_type", "bool_type", "list_type", "dict_type",
                 "int_parsing", "float_parsing", "bool_parsing", "date_from_datetime_parsing",
                 "date_parsing", "literal_error", "model_type", "string_pattern_mismatch",
-                "less_than_equal", "greater_than_equal", "less_than", "greater_than"}:
+                "less_than_equal", "greater_than_equal", "less_than", "greater_than",
+                "finite_number"}:
         message = f"{message} (got {_show(value)})"
-    if kind in {"float_type", "float_parsing", "int_parsing"} and isinstance(value, str):
+    if (kind in {"float_type", "float_parsing", "int_parsing"} and isinstance(value, str)
+            and any(c.isdigit() for c in value)):
         message += "; write numbers without quotes and thousands separators, e.g. 7332 not '7.332'"
     return located.problem(loc, message)
 

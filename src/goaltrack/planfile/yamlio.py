@@ -22,8 +22,30 @@ MAX_PLAN_BYTES = 20 * 1024 * 1024
 PathKey = tuple[str | int, ...]
 
 
+#: Nesting deeper than this is refused (a plan file needs about 8 levels). PyYAML composes
+#: recursively, so without a limit a deeply nested file ends in a RecursionError.
+MAX_DEPTH = 64
+#: Values that anchors and aliases may add by repetition. A file of nested aliases
+#: ("billion laughs") would otherwise expand exponentially and never finish.
+MAX_ALIAS_VALUES = 100_000
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"the data is nested more than {MAX_DEPTH} levels deep", mark
+                )
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
 
 # Drop the timestamp resolver (see the module docstring). Copy the table first: it is shared
@@ -118,7 +140,13 @@ def parse_yaml_text(text: str, name: str) -> tuple[Located | None, list[Problem]
         if "\t" in message or "'\\t'" in message or "tab" in message.lower():
             message = f"{message} (YAML does not allow tabs for indentation; use spaces)"
         elif exc.context and exc.problem:
-            message = f"{exc.context}: {exc.problem}"
+            start = exc.context_mark
+            if start is not None and mark is not None and start.line != mark.line:
+                # e.g. an unclosed quote: the error shows where the file ends, the start is
+                # what the user must look at.
+                message = f"{exc.context} that starts on line {start.line + 1}: {exc.problem}"
+            else:
+                message = f"{exc.context}: {exc.problem}"
         return None, [
             Problem(
                 message,
@@ -135,8 +163,35 @@ def parse_yaml_text(text: str, name: str) -> tuple[Located | None, list[Problem]
         return None, [Problem("the file is empty", file=name, line=1)]
     located = Located(data=None, file=name)
     problems: list[Problem] = []
-    located.data = _build(node, (), located, problems, loader)
+    try:
+        located.data = _build(node, (), located, problems, loader, _Walk())
+    except _TooManyAliasValues as exc:
+        line, col = _mark(exc.node)
+        return None, [
+            Problem(
+                f"anchors and aliases expand to more than {MAX_ALIAS_VALUES:,} values; "
+                "write the data out instead of repeating aliases",
+                file=name,
+                line=line,
+                column=col,
+            )
+        ]
     return located, problems
+
+
+class _TooManyAliasValues(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__("too many alias values")
+        self.node = node
+
+
+@dataclass
+class _Walk:
+    """What :func:`_build` tracks to refuse recursive and exploding aliases."""
+
+    built: set[int] = field(default_factory=set)  # id() of every node built so far
+    open: set[int] = field(default_factory=set)  # id() of the collections being built
+    repeated: int = 0  # values built a second time or more, through an alias
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -149,8 +204,37 @@ def _build(
     located: Located,
     problems: list[Problem],
     loader: _Loader,
+    walk: _Walk,
 ) -> Any:
     located.values[path] = _mark(node)
+    key_id = id(node)
+    if key_id in walk.open:  # an alias inside the collection it names
+        problems.append(
+            located.problem(path, "a recursive alias: it refers to a mapping or list that contains it")
+        )
+        return None
+    if key_id in walk.built:
+        walk.repeated += 1
+        if walk.repeated > MAX_ALIAS_VALUES:
+            raise _TooManyAliasValues(node)
+    walk.built.add(key_id)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        walk.open.add(key_id)
+        try:
+            return _build_collection(node, path, located, problems, loader, walk)
+        finally:
+            walk.open.discard(key_id)
+    return _construct(node, path, located, problems, loader)
+
+
+def _build_collection(
+    node: yaml.MappingNode | yaml.SequenceNode,
+    path: PathKey,
+    located: Located,
+    problems: list[Problem],
+    loader: _Loader,
+    walk: _Walk,
+) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -181,13 +265,11 @@ def _build(
                 )
                 continue
             located.keys[child] = _mark(key_node)
-            result[key] = _build(value_node, child, located, problems, loader)
+            result[key] = _build(value_node, child, located, problems, loader, walk)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*path, i), located, problems, loader) for i, item in enumerate(node.value)
-        ]
-    return _construct(node, path, located, problems, loader)
+    return [
+        _build(item, (*path, i), located, problems, loader, walk) for i, item in enumerate(node.value)
+    ]
 
 
 def _construct(

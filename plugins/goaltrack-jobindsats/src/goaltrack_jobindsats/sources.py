@@ -32,7 +32,6 @@ from typing import IO, ClassVar
 from goaltrack.errors import DataError, UsageError
 from goaltrack.interfaces import DataSource, RejectedRow, SourceRow
 from goaltrack.numbers import parse_number
-
 from goaltrack_jobindsats.areas import AreaFilter
 from goaltrack_jobindsats.mapping import MapEntry, Settings, normalise_key, parse_settings
 
@@ -48,7 +47,7 @@ FIELD_LIMIT = 64 * 1024
 _TRACK_LIMIT = 1000
 """At most this many distinct areas / measure keys are remembered for error messages."""
 
-_AMBIGUOUS = re.compile(r"[+\-\u2212]?[0-9]{1,3}\.[0-9]{3}(?:\s*(?:%|pct\.?))?", re.IGNORECASE)
+_AMBIGUOUS = re.compile(r"[+\-\u2212]?[1-9][0-9]{0,2}\.[0-9]{3}(?:\s*(?:%|pct\.?))?", re.IGNORECASE)
 _PERCENT_SUFFIX = re.compile(r"\s*(?:%|pct\.?)\Z", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]+")
 _CODE_HEAD = re.compile(r"[^\sa-zæøå]+")  # a Statistikbanken value code: no lower-case letters
@@ -117,10 +116,27 @@ class _Target:
     value_idx: int
     where: tuple[tuple[int, _Matcher], ...]
     note_idx: tuple[int, ...]
+    label: str = ""  # the measure label as the file writes it (jobindsats)
     hits: int = 0
 
     def wanted(self, row: Sequence[str]) -> bool:
         return all(match(row[i]) for i, match in self.where)
+
+
+class _Compiled:
+    """The mappings of one read, compiled against the file's header (per read, so one source
+    object can read several files at once)."""
+
+    def __init__(self, targets: list[_Target]) -> None:
+        self.targets = targets
+
+    def keyed(self, row: Sequence[str]) -> list[tuple[_Target, str]]:
+        """The targets this row feeds, each with the measure label to report."""
+        return [(t, t.label or t.entry.label) for t in self.targets if not t.where or t.wanted(row)]
+
+    def hint(self, target: _Target) -> str:
+        """More words for "this mapping matched no row"."""
+        return ""
 
 
 @dataclass
@@ -157,11 +173,11 @@ class ExportSource(DataSource):
         with _open(path, settings.encoding) as fh:
             reader = csv.reader(fh, delimiter=settings.delimiter, strict=True)
             rows = self._guarded(reader, path, settings)
-            header = self._find_header(rows, reader, path, settings)
+            header = self._find_header(rows, path, settings)
             layout = self._layout(header, path, settings, area)
-            global_where = self._filters(settings.where, header, path, "-O where")
-            targets = self._targets(header, layout, path, settings)
-            yield from self._process(rows, reader, path, settings, area, layout, global_where, targets)
+            self._filters(settings.where, header, path, "a where filter")
+            compiled = self._compile(header, layout, path, settings)
+            yield from self._process(rows, reader, path, settings, area, layout, compiled)
 
     def _guarded(self, reader: Iterator[list[str]], path: Path, settings: Settings) -> Iterator[list[str]]:
         """The reader's rows; decoding and CSV errors become one DataError naming the line."""
@@ -185,8 +201,7 @@ class ExportSource(DataSource):
             line_num = getattr(reader, "line_num", line_num + 1)
             yield row
 
-    def _find_header(self, rows: Iterator[list[str]], reader: object, path: Path,
-                     settings: Settings) -> list[str]:
+    def _find_header(self, rows: Iterator[list[str]], path: Path, settings: Settings) -> list[str]:
         wanted = (
             (normalise_key(settings.period_column),) if settings.period_column else PERIOD_COLUMNS
         )
@@ -201,7 +216,7 @@ class ExportSource(DataSource):
                 return [c.replace("\ufeff", "").strip() for c in row]
         if first is None:
             raise DataError(f"{path}: the file is empty (expected a {self.publisher} CSV export)")
-        names = ", ".join(settings.period_column and [settings.period_column] or ["Periode", "Period", "Tid", "TID"])
+        names = settings.period_column or "Periode, Period, Tid or TID"
         hint = ""
         if len(first) == 1 and ("," in first[0] or "\t" in first[0]):
             sep = "," if "," in first[0] else "tab"
@@ -225,7 +240,7 @@ class ExportSource(DataSource):
         area_idx = self._index(header, settings.area_column, AREA_COLUMNS)
         if area_idx is None and settings.area_column:
             raise DataError(
-                f"{path}:1: no column {settings.area_column!r} (-O area-column); "
+                f"{path}: no column {settings.area_column!r} (-O area-column); "
                 f"columns: {', '.join(header)}"
             )
         if area_idx is None and area is not None:
@@ -249,13 +264,17 @@ class ExportSource(DataSource):
             out.append((idx, _Matcher(value, codes=self.statbank)))
         return tuple(out)
 
-    def _targets(self, header: list[str], layout: _Layout, path: Path,
-                 settings: Settings) -> list[_Target]:
+    def _compile(self, header: list[str], layout: _Layout, path: Path,
+                 settings: Settings) -> _Compiled:
         raise NotImplementedError
 
-    def _keyed(self, row: Sequence[str], targets: list[_Target]) -> list[tuple[_Target, str]]:
-        """The targets this row feeds, each with the measure label to report."""
-        raise NotImplementedError
+    @staticmethod
+    def _merged_where(settings: Settings, entry: MapEntry) -> list[tuple[str, str]]:
+        """The filters a mapping applies: the global ones, with the mapping's own filter
+        replacing a global one on the same column."""
+        merged = {normalise_key(c): (c, v) for c, v in settings.where}
+        merged.update((normalise_key(c), (c, v)) for c, v in entry.where)
+        return list(merged.values())
 
     # ------------------------------------------------------------------ the rows
 
@@ -267,8 +286,7 @@ class ExportSource(DataSource):
         settings: Settings,
         area: AreaFilter | None,
         layout: _Layout,
-        global_where: tuple[tuple[int, _Matcher], ...],
-        targets: list[_Target],
+        compiled: _Compiled,
     ) -> Iterator[SourceRow | RejectedRow]:
         width = layout.width
         period_idx, area_idx = layout.period_idx, layout.area_idx
@@ -295,9 +313,7 @@ class ExportSource(DataSource):
                             areas_seen.setdefault(cell.strip(), line)
                         continue
                     area_rows += 1
-            if global_where and not all(match(row[i]) for i, match in global_where):
-                continue
-            hits = self._keyed(row, targets)
+            hits = compiled.keyed(row)
             if not hits:
                 continue
             if area_idx is not None and area is None:
@@ -336,14 +352,14 @@ class ExportSource(DataSource):
                 f"areas in the file: {seen or 'none'}"
             )
         if data_rows and (area is None or area_rows):
-            for target in targets:
+            for target in compiled.targets:
                 if not target.hits:
-                    raise DataError(self._unmatched(path, target, settings, area))
+                    raise DataError(self._unmatched(path, target, settings, area) + compiled.hint(target))
 
     def _unmatched(self, path: Path, target: _Target, settings: Settings,
                    area: AreaFilter | None) -> str:
         entry = target.entry
-        filters = [*settings.where, *entry.where]
+        filters = self._merged_where(settings, entry)
         parts = [f"{path}: the mapping {entry.label!r} -> {entry.indicator} ({entry.origin}) "
                  "matched no row"]
         if filters:
@@ -374,8 +390,9 @@ class ExportSource(DataSource):
             raise _Bad(exc.message) from None
         if settings.decimal == "auto":
             if _AMBIGUOUS.fullmatch(text):
+                danish = parse_number(text, decimal=",", allow_percent=True)
                 raise _Bad(
-                    f"ambiguous number {_quote(text)}: Danish thousands ({_plain(number * 1000)}) "
+                    f"ambiguous number {_quote(text)}: Danish thousands ({_plain(danish)}) "
                     f"or English decimals ({_plain(number)})? Say which with -O decimal=, "
                     "or -O decimal=."
                 )
@@ -414,11 +431,10 @@ class JobindsatsSource(ExportSource):
     )
     publisher = "Jobindsats"
 
-    def _targets(self, header: list[str], layout: _Layout, path: Path,
-                 settings: Settings) -> list[_Target]:
+    def _compile(self, header: list[str], layout: _Layout, path: Path,
+                 settings: Settings) -> _Compiled:
         fixed = {layout.period_idx, layout.area_idx}
-        global_cols = [self._index(header, c, ()) for c, _ in settings.where]
-        out = []
+        targets = []
         for entry in settings.entries:
             idx = None if entry.wildcard else self._index(header, entry.label, ())
             if idx is None or idx in fixed:
@@ -428,14 +444,49 @@ class JobindsatsSource(ExportSource):
                     f"column of the file (columns: {', '.join(measures)}); "
                     "write -O map='MEASURE LABEL=INDICATOR'"
                 )
-            where = self._filters(entry.where, header, path, entry.origin)
-            note_cols = [layout.area_idx, *global_cols, *(i for i, _ in where)]
+            where = self._filters(self._merged_where(settings, entry), header, path, entry.origin)
+            note_cols = [layout.area_idx, *(i for i, _ in where)]
             note_idx = tuple(dict.fromkeys(i for i in note_cols if i is not None))
-            out.append(_Target(entry, idx, where, note_idx))
-        return out
+            targets.append(_Target(entry, idx, where, note_idx, header[idx]))
+        return _Compiled(targets)
 
-    def _keyed(self, row: Sequence[str], targets: list[_Target]) -> list[tuple[_Target, str]]:
-        return [(t, t.entry.label) for t in targets if not t.where or t.wanted(row)]
+
+class _StatbankCompiled(_Compiled):
+    """Statistikbanken rows carry one value; the measure is what their variables say."""
+
+    def __init__(self, targets: list[_Target], measure_idx: tuple[int, ...], value_name: str) -> None:
+        super().__init__(targets)
+        self.measure_idx = measure_idx
+        self.value_name = value_name
+        self.keys_seen: dict[str, None] = {}
+        self.by_key: dict[str, list[_Target]] = {}
+        self.wildcards = [t for t in targets if t.entry.wildcard]
+        for t in targets:
+            if not t.entry.wildcard:
+                self.by_key.setdefault(normalise_key(t.entry.label), []).append(t)
+
+    def key(self, row: Sequence[str]) -> str:
+        if not self.measure_idx:
+            return self.value_name  # only area, period and value: the table's one measure
+        return ", ".join(row[i].strip() for i in self.measure_idx)
+
+    def keyed(self, row: Sequence[str]) -> list[tuple[_Target, str]]:
+        key = self.key(row)
+        if len(self.keys_seen) < _TRACK_LIMIT:
+            self.keys_seen[key] = None
+        found = self.by_key.get(normalise_key(key), ())
+        return [(t, key) for t in (*found, *self.wildcards) if not t.where or t.wanted(row)]
+
+    def hint(self, target: _Target) -> str:
+        label = normalise_key(target.entry.label)
+        if target.entry.wildcard or any(normalise_key(k) == label for k in self.keys_seen):
+            return ""
+        what = (
+            "the value of -O measure-column" if len(self.measure_idx) == 1
+            else "the row's variables other than area, period and value, joined with ', '"
+        )
+        examples = "; ".join(repr(k) for k in list(self.keys_seen)[:8])
+        return f"; a statbank measure label is {what}, e.g. {examples}"
 
 
 class StatbankSource(ExportSource):
@@ -447,8 +498,8 @@ class StatbankSource(ExportSource):
     publisher = "Danmarks Statistik"
     statbank = True
 
-    def _targets(self, header: list[str], layout: _Layout, path: Path,
-                 settings: Settings) -> list[_Target]:
+    def _compile(self, header: list[str], layout: _Layout, path: Path,
+                 settings: Settings) -> _Compiled:
         value_idx = self._index(header, settings.value_column, VALUE_COLUMNS)
         if value_idx is None:
             raise DataError(
@@ -457,6 +508,7 @@ class StatbankSource(ExportSource):
             )
         fixed = {layout.period_idx, layout.area_idx, value_idx}
         dims = tuple(i for i in range(len(header)) if i not in fixed)
+        measure_idx = dims
         if settings.measure_column:
             idx = self._index(header, settings.measure_column, ())
             if idx is None or idx in fixed:
@@ -464,48 +516,15 @@ class StatbankSource(ExportSource):
                     f"{path}: -O measure-column={settings.measure_column!r} is not a variable "
                     f"of the file (variables: {', '.join(header[i] for i in dims)})"
                 )
-            self._measure_idx: tuple[int, ...] = (idx,)
-        else:
-            self._measure_idx = dims
-        self._value_name = header[value_idx]
-        self._keys_seen: dict[str, None] = {}
-        out = []
-        for entry in settings.entries:
-            where = self._filters(entry.where, header, path, entry.origin)
-            note_idx = tuple(i for i in (layout.area_idx, *dims) if i is not None)
-            out.append(_Target(entry, value_idx, where, note_idx))
-        self._by_key: dict[str, list[_Target]] = {}
-        self._wildcards = [t for t in out if t.entry.wildcard]
-        for t in out:
-            if not t.entry.wildcard:
-                self._by_key.setdefault(normalise_key(t.entry.label), []).append(t)
-        return out
-
-    def _key(self, row: Sequence[str]) -> str:
-        if not self._measure_idx:
-            return self._value_name  # area, period and value only: the table's one measure
-        return ", ".join(row[i].strip() for i in self._measure_idx)
-
-    def _keyed(self, row: Sequence[str], targets: list[_Target]) -> list[tuple[_Target, str]]:
-        key = self._key(row)
-        if len(self._keys_seen) < _TRACK_LIMIT:
-            self._keys_seen[key] = None
-        found = self._by_key.get(normalise_key(key), [])
-        return [(t, key) for t in (*found, *self._wildcards) if not t.where or t.wanted(row)]
-
-    def _unmatched(self, path: Path, target: _Target, settings: Settings,
-                   area: AreaFilter | None) -> str:
-        message = super()._unmatched(path, target, settings, area)
-        if target.entry.wildcard or normalise_key(target.entry.label) in map(normalise_key, self._keys_seen):
-            return message
-        examples = list(self._keys_seen)[:8]
-        what = "the value of -O measure-column" if len(self._measure_idx) == 1 else (
-            "the row's variables other than area, period and value, joined with ', '"
-        )
-        return (
-            f"{message}; a statbank measure label is {what}, e.g. "
-            + "; ".join(repr(k) for k in examples)
-        )
+            measure_idx = (idx,)
+        note_idx = tuple(i for i in (layout.area_idx, *dims) if i is not None)
+        targets = [
+            _Target(entry, value_idx,
+                    self._filters(self._merged_where(settings, entry), header, path, entry.origin),
+                    note_idx)
+            for entry in settings.entries
+        ]
+        return _StatbankCompiled(targets, measure_idx, header[value_idx])
 
 
 __all__ = ["ExportSource", "JobindsatsSource", "StatbankSource"]
