@@ -132,6 +132,19 @@ GENERATORS = {
 # --------------------------------------------------------------------------- the bundled database
 
 
+def _clean_env(**overrides: str) -> dict[str, str]:
+    """``helpers.cli_env`` without the caller's GOALTRACK_* settings (but with OVERRIDES).
+
+    Session fixtures run outside conftest's per-test isolation, so a developer's own
+    GOALTRACK_DB or GOALTRACK_DISABLE_PLUGINS must be dropped here by hand.
+    """
+    env = cli_env()
+    for name in [k for k in env if k.startswith("GOALTRACK_") and not k.startswith("GOALTRACK_REQUIRE_")]:
+        del env[name]
+    env.update(overrides)
+    return env
+
+
 @dataclass(frozen=True)
 class Template:
     path: Path
@@ -150,14 +163,12 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database with the bundled plan loaded, made once and copied for every case."""
     where = tmp_path_factory.mktemp("bundled-db")
     db = where / "bundled.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOALTRACK_")}
-    env.update(HOME=str(where), XDG_CONFIG_HOME=str(where / ".config"))
     proc = subprocess.run(
         [sys.executable, "-m", "goaltrack", "--db", str(db), "plan", "load", str(BUNDLED_PLAN)],
         capture_output=True,
         text=True,
         cwd=where,
-        env=cli_env(env),
+        env=_clean_env(HOME=str(where), XDG_CONFIG_HOME=str(where / ".config")),
         timeout=300,
         check=False,
     )
@@ -234,18 +245,14 @@ def prepare(case: Case, root: Path, bundled: Path) -> Run:
 def _isolated_env(run: Run) -> dict[str, str]:
     """What tests/conftest.py's ``_isolate`` sets up, for a run outside any one test."""
     home = run.root / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOALTRACK_")}
-    env.update(
+    return _clean_env(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CACHE_HOME=str(home / ".cache"),
         GOALTRACK_DB=str(run.db),
+        **run.case.env,
     )
-    # The test environment's own switches (e.g. GOALTRACK_REQUIRE_PG) are kept.
-    env.update({k: v for k, v in os.environ.items() if k.startswith("GOALTRACK_REQUIRE_")})
-    env.update(run.case.env)
-    return cli_env(env)
 
 
 def execute(run: Run) -> Run:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
@@ -32,6 +32,7 @@ from goaltrack.bulk import BATCH_SIZE, Stager
 from goaltrack.clock import utcnow
 from goaltrack.db import writer
 from goaltrack.errors import DataError, Problem, UsageError, ValidationError
+from goaltrack.fileio import AtomicTextFile
 from goaltrack.interfaces import DataSource, RejectedRow
 from goaltrack.periods import parse_period
 from goaltrack.values import bounds, parse_value
@@ -143,14 +144,13 @@ def _import(
     staging table instead."""
     display = str(path)
     result = ImportResult(file=display, dry_run=dry_run)
-    rejects_fh: IO[str] | None = None
+    # Written under a temporary name and put in place only when the import completes: an
+    # import that fails (or is killed) leaves no rejects file claiming rows it never read.
+    rejects_out: AtomicTextFile | None = None
     rejects_writer = None
     if skip_invalid and rejects is not None:
-        try:
-            rejects_fh = rejects.open("w", encoding="utf-8", newline="")
-        except OSError as exc:
-            raise UsageError(f"{rejects}: cannot write rejects file: {exc.strerror}") from None
-        rejects_writer = csv.writer(rejects_fh)
+        rejects_out = AtomicTextFile(rejects, newline="", what="rejects file")
+        rejects_writer = csv.writer(rejects_out.handle)
         rejects_writer.writerow(["line", "reason", "indicator", "period", "value"])
 
     def reject(line: int, message: str, row: tuple[str, ...] = ()) -> None:
@@ -235,6 +235,7 @@ def _import(
     with writer(engine).connect() as conn:
         stager = Stager(conn)
         cache = stager.tune()
+        completed = False
         try:
             with conn.begin():
                 if direct and stager.can_insert_directly(plan_id):
@@ -267,11 +268,15 @@ def _import(
                     unchanged=result.unchanged, rejected=result.rejected, recorded_by=recorded_by, recorded_at=stamp))
                 if dry_run:
                     raise _DryRun
+            completed = True
         except _DryRun:
-            pass
+            completed = True
         finally:
-            if rejects_fh is not None:
-                rejects_fh.close()
+            if rejects_out is not None:
+                if completed:
+                    rejects_out.commit()
+                else:
+                    rejects_out.discard()
             stager.untune(cache)
     return result
 

@@ -33,8 +33,10 @@ itself knows no plugin manager, so nothing outlives one render.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -152,6 +154,8 @@ def make_environment(flavour: Flavour, options: RenderOptions) -> jinja2.Environ
     if flavour == "markdown":
         env.filters.update(_md_filters(env))
         env.globals.update(_md_gettext(fmt))
+        for name in ("number", "integer", "percent", "signed", "date"):
+            env.filters[name] = _formatted(env.filters[name])
     env.globals.update(
         lang=fmt.lang,
         fmt=fmt,
@@ -204,6 +208,24 @@ def _md_filters(env: jinja2.Environment) -> dict[str, Callable[..., Any]]:
         "urlize": plain,  # no links from data in Markdown
         "xmlattr": plain,
     }
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d(?:[ T][\d:.]+)?")
+
+
+def _formatted(fn: Callable[..., str]) -> Callable[..., str | Markup]:
+    """A number or date filter for Markdown: what it made from a real number or date is
+    digits, separators and month names, safe as it is ("31. dec." would otherwise be
+    escaped as if it began a numbered list); text passed through stays escaped."""
+
+    def apply(value: Any, *args: Any, **kwargs: Any) -> str | Markup:
+        out = fn(value, *args, **kwargs)
+        made = (isinstance(value, int | float | Decimal | dt.date) and not isinstance(value, bool)) or (
+            isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None
+        )
+        return Markup(out) if made else out
+
+    return apply
 
 
 def _md_gettext(fmt: Formatter) -> dict[str, Callable[..., Any]]:

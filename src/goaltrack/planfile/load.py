@@ -399,17 +399,22 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
             )
             # Whatever is current for the period (from the file, by hand or imported) is
             # superseded: the changed file is the newest word on it.
-            old = session.exec(
-                    select(m.Measurement).where(
-                        m.Measurement.indicator_id == ind_id,
-                        m.Measurement.period_code == meas.period,
-                        m.Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
-                    )
-            ).scalar_one_or_none()  # type: ignore[call-overload]
-            if old is not None:
-                old.superseded_at = now
+            # The same period is the same span and frequency however it is written
+            # (2021K1 and 2021Q1), as in recording and importing.
+            olds = session.exec(
+                select(m.Measurement).where(
+                    m.Measurement.indicator_id == ind_id,
+                    m.Measurement.freq == period.freq,
+                    m.Measurement.period_start == period.start,
+                    m.Measurement.period_end == period.end,
+                    m.Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
+                ).order_by(m.Measurement.id)  # type: ignore[arg-type]
+            ).scalars().all()  # type: ignore[call-overload]
+            for previous in olds:
+                previous.superseded_at = now
+            if olds:
                 session.flush()  # free the one-current-value slot before the insert
-                new.supersedes_id = old.id
+                new.supersedes_id = olds[-1].id
                 result.measurements_superseded += 1
             session.add(new)
             session.flush()
