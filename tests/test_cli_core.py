@@ -406,8 +406,9 @@ def test_unknown_format_exit_2(bundled_db: Path) -> None:
 )
 def test_usage_errors_exit_2(args: list[str], fragment: str) -> None:
     proc = run_cli(*args)
-    # Click's own usage errors add a "Usage:" line and a hint before the "Error:" line.
-    assert_clean_error(proc, 2, fragment, one_line=False)
+    # Click's usage errors are one line too, pointing at the command's --help.
+    assert_clean_error(proc, 2, fragment, one_line=True)
+    assert "--help')" in proc.stderr
 
 
 def test_db_pointing_at_a_directory_exit_2(tmp_path: Path) -> None:

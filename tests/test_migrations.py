@@ -166,7 +166,7 @@ def test_concurrent_inits_migrate_once(db_url: str) -> None:
 # --------------------------------------------------------------------------- upgrades
 
 
-def test_upgrade_from_0001_keeps_every_row(db_url: str, engines: list[Engine]) -> None:
+def test_upgrade_from_0001_keeps_every_row(db_url: str, tmp_path: Path, engines: list[Engine]) -> None:
     engine = new_engine(db_url, "0001")
     engines.append(engine)
     populate(engine, old_import=True)
@@ -208,12 +208,15 @@ def test_upgrade_from_0001_keeps_every_row(db_url: str, engines: list[Engine]) -
 
     r = run_cli("--db", db_url, "db", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
-    r = run_cli("--db", db_url, "import", "csv", EXAMPLE_CSV)  # unchanged values: a batch, no rows
-    assert r.returncode == 0, r.stderr
+    # And goaltrack works on it: a new value by hand, and one by import.
     r = run_cli("--db", db_url, "record", "MM13", "50", "-p", "2021M10")
     assert r.returncode == 0, r.stderr
+    new_file = tmp_path / "after-upgrade.csv"
+    new_file.write_text("indicator,period,value\nMM13,2021M12,51\n", encoding="utf-8")
+    r = run_cli("--db", db_url, "import", "csv", new_file)
+    assert r.returncode == 0, r.stderr
     after = old_rows(db_url)
-    assert {repr(r) for r in before} < {repr(r) for r in after} and len(after) == len(before) + 1
+    assert {repr(r) for r in before} < {repr(r) for r in after} and len(after) == len(before) + 2
 
 
 def test_database_from_before_migrations_is_upgraded_by_init(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
+from goaltrack.errors import GoaltrackError
 from goaltrack.interfaces import Column, Finding, Report, Table
 from goaltrack.reports.common import ReportOptions, envelope, plan_meta, reference_date
 
@@ -26,7 +27,19 @@ def run_checks(
     findings: list[Finding] = []
     for rule_id in sorted(plugins.checks):
         check = plugins.checks[rule_id]
-        findings.extend(check.run(conn, plan_id, context))
+        # A check that raises or yields something else than Findings is reported by its
+        # plugin's name (PluginError in strict mode) and skipped: the other checks still run.
+        try:
+            found = list(check.run(conn, plan_id, context))
+            wrong = next((f for f in found if not isinstance(f, Finding)), None)
+            if wrong is not None:
+                raise TypeError(f"run() must yield Finding objects, not {type(wrong).__name__}")
+        except GoaltrackError:
+            raise
+        except Exception as exc:
+            plugins.report_failure("checks", rule_id, exc, skipped="the check was skipped")
+            continue
+        findings.extend(found)
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule_id, f.item_kind or "", f.item_code or ""))
     return findings
 

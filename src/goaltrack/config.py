@@ -143,7 +143,7 @@ def _check(path: Path, raw: dict[str, Any], text: str = "") -> dict[str, dict[st
                 raise ConfigError(
                     f"{where}: {section}.{key} must be {_type_name(expected)}, got {type(value).__name__}"
                 )
-            if expected is list and not all(isinstance(item, str) for item in value):
+            if isinstance(value, list) and not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"{where}: {section}.{key} must be a list of strings")
             if (section, key) in _LIMITS:
                 within, wanted = _LIMITS[(section, key)]

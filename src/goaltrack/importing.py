@@ -31,7 +31,7 @@ from goaltrack import models as m
 from goaltrack.bulk import BATCH_SIZE, Stager
 from goaltrack.clock import utcnow
 from goaltrack.db import writer
-from goaltrack.errors import DataError, Problem, UsageError, ValidationError
+from goaltrack.errors import DataError, PluginError, Problem, UsageError, ValidationError
 from goaltrack.fileio import AtomicTextFile
 from goaltrack.interfaces import DataSource, RejectedRow
 from goaltrack.periods import parse_period
@@ -179,7 +179,10 @@ def _import(
             if isinstance(item, RejectedRow):
                 reject(item.line, item.message)
                 continue
-            line, code, raw_period, raw_value, missing, note, src, by = item
+            try:
+                line, code, raw_period, raw_value, missing, note, src, by = item
+            except (TypeError, ValueError):  # a plugin's source gave something else than a row
+                raise _bad_row(source, item) from None
             entry = indicators.get(code)
             if entry is None:
                 reject(line, f"unknown indicator '{code}'", (code, raw_period, str(raw_value)))
@@ -299,6 +302,17 @@ def _more(result: ImportResult) -> list[Problem]:
     if hidden > 0:
         return [Problem(f"... and {hidden:,} more invalid rows; nothing was imported", file=result.file)]
     return [Problem("nothing was imported (fix the rows above, or use --skip-invalid --rejects FILE)", file=result.file)]
+
+
+def _bad_row(source: DataSource, item: object) -> PluginError:
+    from goaltrack.plugins import plugin_of
+
+    owner = plugin_of(source)
+    return PluginError(
+        (f"plugin {owner} failed: " if owner else "")
+        + f"data source '{getattr(source, 'name', '?')}' gave {type(item).__name__} for a row, "
+        "not a SourceRow or RejectedRow"
+    )
 
 
 class _DryRun(Exception):

@@ -186,6 +186,22 @@ class Plugins:
     def _load_failed(self, name: str, exc: BaseException) -> None:
         self._problem(f"could not load plugin {name} ({_one_line(exc)})", exc)
 
+    def _interrupted(self, name: str, source: str) -> None:
+        """Ctrl-C while a plugin was importing (one that hangs, say): name it, then stop."""
+        print(
+            f"goaltrack: interrupted while loading plugin {name} ({source}); if it hangs, "
+            f"block it with {ENV_DISABLE}={name}",
+            file=sys.stderr,
+        )
+
+    def report_failure(self, kind: str, name: str, exc: BaseException, *, skipped: str) -> None:
+        """A registered object (a check, ...) raised or returned the wrong type while goaltrack
+        used it: a warning naming its plugin, or :class:`PluginError` in strict mode."""
+        owner = self._owners.get(kind, {}).get(name, "?")
+        self._problem(
+            f"plugin {owner} failed in {KINDS[kind].label} {name!r} ({_one_line(exc)}); {skipped}", exc
+        )
+
     # ------------------------------------------------------------------ loading
 
     def _load(
@@ -239,6 +255,7 @@ class Plugins:
                 self._load_failed(module_name, exc)
                 continue
             self._register(module, module_name, _Origin("builtin", __version__, module_name))
+            _MODULE_OWNERS[module_name] = module_name
 
     def _load_entrypoints(self, allowed: list[str] | None, seen: set[str]) -> None:
         # Sorted so that loading order (and which of two same-named plugins is refused)
@@ -254,15 +271,20 @@ class Plugins:
                 continue
             # Loaded one by one (not pm.load_setuptools_entrypoints, which stops at the
             # first failure) so that one broken distribution cannot take goaltrack down.
-            try:
-                plugin = ep.load()
-            except Exception as exc:
-                self._load_failed(ep.name, exc)
-                continue
             dist = ep.dist
             version = dist.version if dist is not None else None
             where = f"{dist.name} ({ep.value})" if dist is not None else ep.value
+            try:
+                plugin = ep.load()
+            except (Exception, SystemExit) as exc:  # sys.exit() in a plugin must not end goaltrack
+                self._load_failed(ep.name, exc)
+                continue
+            except KeyboardInterrupt:
+                self._interrupted(ep.name, where)
+                raise
             self._register(plugin, ep.name, _Origin("entrypoint", version, where))
+            top = ep.module.partition(".")[0]
+            _MODULE_OWNERS[ep.module if top == "goaltrack" else top] = ep.name
 
     def _load_dirs(self, plugin_dirs: Sequence[Path], seen: set[str]) -> None:
         visited: set[Path] = set()
@@ -285,10 +307,14 @@ class Plugins:
                     continue
                 try:
                     module = _import_file(path)
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:
                     self._load_failed(name, exc)
                     continue
+                except KeyboardInterrupt:
+                    self._interrupted(name, str(path))
+                    raise
                 self._register(module, name, _Origin("file", None, str(path)))
+                _MODULE_OWNERS[module.__name__] = name
 
     def _name_free(self, name: str, source: str) -> bool:
         if name not in self._origins:
@@ -370,7 +396,7 @@ class Plugins:
         caller = self._pm.subset_hook_caller(hook_name, remove_plugins=others)
         try:
             results = caller(**kwargs)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             self._problem(
                 f"plugin {plugin_name} failed in {hook_name} ({_one_line(exc)}){on_failure}",
                 exc,
@@ -605,6 +631,36 @@ class _ContainedHookCaller:
         return results
 
 
+#: Module (or top-level package, for entry points) -> the name of the plugin it belongs to.
+#: Used only to name a plugin in an error message (:func:`plugin_in_traceback`); filled as
+#: plugins load, never read to decide what to load.
+_MODULE_OWNERS: dict[str, str] = {}
+
+
+def plugin_in_traceback(exc: BaseException) -> str | None:
+    """The plugin whose code raised ``exc`` (the innermost plugin frame), if any did."""
+    import traceback
+
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    for frame in reversed(frames):
+        module = str(frame.f_globals.get("__name__", ""))
+        while module:
+            if module in _MODULE_OWNERS:
+                return _MODULE_OWNERS[module]
+            module = module.rpartition(".")[0]
+    return None
+
+
+def plugin_of(obj: object) -> str | None:
+    """The plugin whose module defines ``obj``'s class (a registered source, format...)."""
+    module = type(obj).__module__
+    while module:
+        if module in _MODULE_OWNERS:
+            return _MODULE_OWNERS[module]
+        module = module.rpartition(".")[0]
+    return None
+
+
 def _commands_of(group: object) -> dict[str, Any] | None:
     commands = getattr(group, "commands", None)
     return commands if isinstance(commands, dict) else None
@@ -712,4 +768,6 @@ __all__ = [
     "Kind",
     "Plugins",
     "load_plugins",
+    "plugin_in_traceback",
+    "plugin_of",
 ]

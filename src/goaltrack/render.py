@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from goaltrack.errors import UsageError
+from goaltrack.errors import PluginError, UsageError
 from goaltrack.interfaces import RenderOptions, Report
 
 if TYPE_CHECKING:
@@ -42,7 +42,13 @@ def render(
         plugin_templates=tuple(plugins.template_dirs()),
         jinja_hook=lambda env: _prepare(plugins, env),
     )
-    return formats[fmt].render(report, options)
+    result = formats[fmt].render(report, options)
+    if not isinstance(result, str | bytes):
+        owner = plugins.registered_by("output_formats", fmt)
+        raise PluginError(
+            f"plugin {owner} failed: output format '{fmt}' returned {type(result).__name__}, not text or bytes"
+        )
+    return result
 
 
 def _prepare(plugins: Plugins, env: object) -> None:

@@ -27,8 +27,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from goaltrack import models as m
-from goaltrack.errors import UsageError
-from goaltrack.interfaces import Column, IndicatorSpec, Observation, Report, Score, Table
+from goaltrack.errors import PluginError, UsageError
+from goaltrack.interfaces import (
+    Column,
+    ComputedValue,
+    IndicatorSpec,
+    Observation,
+    Report,
+    Score,
+    Table,
+)
 from goaltrack.listing import Links
 from goaltrack.measurements import latest_values
 from goaltrack.periods import parse_period
@@ -163,6 +171,12 @@ def score_plan(
                 raise UsageError(f"indicator {r.code}: unknown computed indicator '{r.computed}' (available: {', '.join(sorted(kinds))})")
             obs = []
             for v in kind.compute(conn, plan_id, spec):
+                if not isinstance(v, ComputedValue):
+                    raise PluginError(
+                        f"plugin {plugins.registered_by('indicators', r.computed)} failed: computed "
+                        f"indicator '{r.computed}' gave {type(v).__name__}, not a ComputedValue "
+                        f"(indicator {r.code})"
+                    )
                 p = parse_period(v.period)
                 if as_of is None or p.end <= as_of:
                     obs.append(Observation(p.code, p.start, p.end, v.value))
@@ -177,6 +191,11 @@ def score_plan(
         else:
             obs = []
         result: Score = methods[name].score(spec, obs)
+        if not isinstance(result, Score):
+            raise PluginError(
+                f"plugin {plugins.registered_by('scoring_methods', name)} failed: scoring method "
+                f"'{name}' returned {type(result).__name__}, not a Score (indicator {r.code})"
+            )
         indicators[r.id] = Node(
             "indicator", r.code, r.name, result.score, result.status, result.explanation,
             with_data=int(result.score is not None), without_data=int(result.score is None),

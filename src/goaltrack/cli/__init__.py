@@ -136,6 +136,13 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo("Aborted.", err=True)
         sys.exit(EXIT_DATA)
+    except click.UsageError as exc:
+        # One line, like goaltrack's own errors: click's usage block and "Try ..." hint
+        # become a pointer to the command's help.
+        command = exc.ctx.command_path if exc.ctx is not None else "goaltrack"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"Error: {message} (see '{command} --help')", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -157,7 +164,13 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, GoaltrackError):
             click.echo(f"Error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
-        click.echo(f"Error: {describe_unexpected(exc)}", err=True)
+        from goaltrack.plugins import plugin_in_traceback
+
+        # An exception from a plugin's code (an output format's render, a data source's
+        # read...) names the plugin, so the user knows what failed and what to disable.
+        owner = plugin_in_traceback(exc)
+        culprit = f"plugin {owner} failed: " if owner else ""
+        click.echo(f"Error: {culprit}{describe_unexpected(exc)}", err=True)
         sys.exit(EXIT_DATA)
 
 

@@ -35,7 +35,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -43,7 +43,7 @@ class _Loader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None, None, f"the data is nested more than {MAX_DEPTH} levels deep", mark
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -129,7 +129,18 @@ def read_yaml(path: Path, *, display: str | None = None) -> tuple[Located | None
 
 
 def parse_yaml_text(text: str, name: str) -> tuple[Located | None, list[Problem]]:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks the whole text for characters YAML does not allow
+    except yaml.reader.ReaderError as exc:
+        at = exc.position
+        return None, [
+            Problem(
+                f"character U+{exc.character:04X} is not allowed in a YAML file; remove it",
+                file=name,
+                line=text.count("\n", 0, at) + 1,
+                column=at - (text.rfind("\n", 0, at) + 1) + 1,
+            )
+        ]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -156,7 +167,7 @@ def parse_yaml_text(text: str, name: str) -> tuple[Located | None, list[Problem]
             )
         ]
     except yaml.YAMLError as exc:
-        return None, [Problem(f"invalid YAML: {exc}", file=name)]
+        return None, [Problem(f"invalid YAML: {' '.join(str(exc).split())}", file=name)]
     finally:
         loader.dispose()
     if node is None:
