@@ -73,9 +73,11 @@ def gt(db: Path, plugins: Path | None, *args: str, strict: bool = False, **env: 
 
 
 def core_commands_work(db: Path, plugins: Path, plugin: str) -> None:
-    """The commands that do not need the broken plugin still work, each warning about it."""
-    for args in (["plan", "list"], ["list", "initiatives", "--format", "json"], ["tree"], ["check"],
-                 ["report", "coverage", "--format", "markdown"], ["score"]):
+    """The commands that do not need the broken plugin still work, each warning about it.
+
+    ``check`` and a report load every plugin and all they register; ``plan list`` needs none.
+    """
+    for args in (["plan", "list"], ["check"], ["report", "coverage", "--format", "markdown"]):
         proc = gt(db, plugins, *args)
         assert proc.returncode == 0, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
@@ -110,7 +112,6 @@ def test_a_plugin_failing_on_import_is_named_and_skipped(db: Path, tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith("goaltrack: could not load plugin broken_one ("), proc.stderr
     assert "GT011" in proc.stdout
-    core_commands_work(db, plugins, "broken_one")
 
     strict = gt(db, plugins, "check", strict=True)
     assert_one_clear_error(strict, "could not load plugin broken_one")
@@ -364,7 +365,6 @@ def test_what_a_plugin_registered_fails_naming_the_plugin(
     csv.write_text("indicator,period,value\nMM13,2021,5\n")
     proc = gt(db, plugins, *[a.format(csv=csv) for a in args])
     assert_one_clear_error(proc, *fragments)
-    core_commands_work(db, plugins, "misbehaving")
 
 
 def test_a_failing_check_is_skipped_and_the_others_run(db: Path, tmp_path: Path) -> None:
@@ -375,6 +375,7 @@ def test_a_failing_check_is_skipped_and_the_others_run(db: Path, tmp_path: Path)
     assert "plugin misbehaving failed in check 'X002' (TypeError: run() must yield Finding objects, not str)" in proc.stderr
     assert "GT011" in proc.stdout  # the built-in checks ran
     assert_one_clear_error(gt(db, plugins, "check", strict=True), "plugin misbehaving failed in check 'X001'")
+    core_commands_work(db, plugins, "misbehaving")
 
 
 def _plan_with_plugin_methods(tmp_path: Path, scoring: str | None, computed: str | None) -> Path:

@@ -1,8 +1,9 @@
 """Reading measurements: the latest current value per indicator, set-based.
 
 "Current" means not superseded (``superseded_at IS NULL``); "latest" means the period that
-ends last (on or before ``as_of`` when given). One query with a window function serves any
-number of indicators; the partial index ``ix_measurement_latest`` covers it.
+ends last (on or before ``as_of`` when given). One query serves any number of indicators: for
+each, a correlated ``ORDER BY period_end DESC LIMIT 1`` that the partial index
+``ix_measurement_latest`` answers with one seek (``tests/test_perf_paths.py`` checks the plan).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack.models import Measurement
+from goaltrack.models import Indicator, Measurement
 
 
 @dataclass(frozen=True)
@@ -33,27 +34,32 @@ def latest_values(
     if not indicator_ids:
         return {}
     t = Measurement.__table__  # type: ignore[attr-defined]
-    ranked = (
-        select(
-            t.c.indicator_id,
-            t.c.period_code,
-            t.c.period_end,
-            t.c.value,
-            t.c.source,
-            func.row_number()
-            .over(partition_by=t.c.indicator_id, order_by=(t.c.period_end.desc(), t.c.id.desc()))
-            .label("rn"),
-        )
-        .where(t.c.superseded_at.is_(None), t.c.indicator_id.in_(list(indicator_ids)))
-        .where(t.c.kind == "observed", t.c.value.is_not(None))
-    )
-    # Always bound period_end, even without as_of (date.max excludes nothing): with only the
+    it = Indicator.__table__  # type: ignore[attr-defined]
+    m2 = t.alias("m2")
+    # Per indicator, the id of its newest current observed value: ix_measurement_latest is
+    # sought at the indicator's last period_end and read backwards until a row qualifies
+    # (LIMIT 1), instead of ranking all its values with a window function. Work grows with
+    # the number of indicators asked for, not with their history or the database. The bound
+    # on period_end is there even without as_of (date.max excludes nothing): with only the
     # equality on indicator_id, SQLite has no statistics to prefer ix_measurement_latest over
-    # ux_measurement_current and picks either, depending on the order the indexes were made;
-    # the range makes the covering index the clear choice.
-    ranked = ranked.where(t.c.period_end <= (as_of or dt.date.max))
-    sub = ranked.subquery()
+    # ux_measurement_current and picks either, depending on the order the indexes were made.
+    newest = (
+        select(m2.c.id)
+        .where(
+            m2.c.indicator_id == it.c.id,
+            m2.c.superseded_at.is_(None),
+            m2.c.kind == "observed",
+            m2.c.value.is_not(None),
+            m2.c.period_end <= (as_of or dt.date.max),
+        )
+        .order_by(m2.c.period_end.desc(), m2.c.id.desc())
+        .limit(1)
+        .correlate(it)
+        .scalar_subquery()
+    )
     rows = conn.execute(
-        select(sub.c.indicator_id, sub.c.period_code, sub.c.period_end, sub.c.value, sub.c.source).where(sub.c.rn == 1)
+        select(t.c.indicator_id, t.c.period_code, t.c.period_end, t.c.value, t.c.source)
+        .select_from(it.join(t, t.c.id == newest))
+        .where(it.c.id.in_(list(indicator_ids)))
     )
     return {r.indicator_id: Latest(r.indicator_id, r.period_code, r.period_end, r.value, r.source) for r in rows}

@@ -204,12 +204,14 @@ def score_plan(
 
     statuses = _latest_statuses(conn, [r.id for r in ini_rows], as_of)
 
+    ind_by_id = {r.id: r for r in ind_rows}
+
     def indicator_edges(kind: str, item_id: int) -> list[Edge]:
         edges = []
         for lk in links.into[(kind, item_id)]:
             if lk.src_kind == "indicator":
                 node = indicators[lk.src_id]
-                ind_row = next(r for r in ind_rows if r.id == lk.src_id)
+                ind_row = ind_by_id[lk.src_id]
                 weight = lk.weight if lk.weight is not None else (ind_row.scoring or {}).get("weight")
                 edges.append(Edge(node, _weight(weight), lk.basis))
         return edges
