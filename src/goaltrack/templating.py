@@ -255,8 +255,11 @@ def _filters(fmt: Formatter, flavour: Flavour) -> dict[str, Callable[..., Any]]:
         "label": fmt.label,
         "column": fmt.column,
         "rule": fmt.rule,
-        "md": md_escape,
     }
+    if flavour == "markdown":
+        # Markdown escaping leaves quotes alone: as Markup in an HTML attribute it would let a
+        # value out, so the filter exists only where it is the right escaping.
+        filters["md"] = md_escape
     return filters
 
 
