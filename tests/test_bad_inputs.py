@@ -245,14 +245,15 @@ def prepare(case: Case, root: Path, bundled: Path) -> Run:
 def _isolated_env(run: Run) -> dict[str, str]:
     """What tests/conftest.py's ``_isolate`` sets up, for a run outside any one test."""
     home = run.root / "home"
-    return _clean_env(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local" / "share"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        GOALTRACK_DB=str(run.db),
-        **run.case.env,
-    )
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "GOALTRACK_DB": str(run.db),
+    }
+    env.update(run.case.env)
+    return _clean_env(**env)
 
 
 def execute(run: Run) -> Run:

@@ -205,7 +205,7 @@ def tiny_data() -> dict[str, Any]:
 # YAML's own punctuation included; no surrogates (not encodable) and no NUL-like controls
 # beyond what a double-quoted YAML string can escape.
 texts = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufeff"),
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff"),
     min_size=1,
     max_size=40,
 ).filter(lambda s: s.strip() != "")

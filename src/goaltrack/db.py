@@ -177,7 +177,8 @@ def plan_id_for(conn: Connection | Session, slug: str | None) -> int:
 
     from goaltrack.models import Plan
 
-    rows = (conn.execute(select(Plan.id, Plan.slug).order_by(Plan.slug))).all()  # type: ignore[arg-type]
+    t = Plan.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(select(t.c.id, t.c.slug).order_by(t.c.slug)).all()
     if slug is None:
         if len(rows) == 1:
             return int(rows[0][0])

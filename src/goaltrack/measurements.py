@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.engine import Connection
 
 from goaltrack.models import Indicator, Measurement
@@ -44,7 +44,7 @@ def latest_values(
     # equality on indicator_id, SQLite has no statistics to prefer ix_measurement_latest over
     # ux_measurement_current and picks either, depending on the order the indexes were made.
     newest = (
-        select(m2.c.id)
+        select(m2.c.id, m2.c.period_code, m2.c.period_end, m2.c.value, m2.c.source)
         .where(
             m2.c.indicator_id == it.c.id,
             m2.c.superseded_at.is_(None),
@@ -54,12 +54,18 @@ def latest_values(
         )
         .order_by(m2.c.period_end.desc(), m2.c.id.desc())
         .limit(1)
-        .correlate(it)
-        .scalar_subquery()
     )
-    rows = conn.execute(
-        select(t.c.indicator_id, t.c.period_code, t.c.period_end, t.c.value, t.c.source)
-        .select_from(it.join(t, t.c.id == newest))
-        .where(it.c.id.in_(list(indicator_ids)))
-    )
+    if conn.dialect.name == "postgresql":
+        # A LATERAL join: PostgreSQL would otherwise hash the whole table to join on the id.
+        lat = newest.lateral("latest")
+        query = (
+            select(it.c.id.label("indicator_id"), lat.c.period_code, lat.c.period_end, lat.c.value, lat.c.source)
+            .select_from(it.join(lat, true()))
+        )
+    else:  # SQLite has no LATERAL; it runs the correlated subquery once per indicator
+        query = (
+            select(t.c.indicator_id, t.c.period_code, t.c.period_end, t.c.value, t.c.source)
+            .select_from(it.join(t, t.c.id == newest.with_only_columns(m2.c.id).correlate(it).scalar_subquery()))
+        )
+    rows = conn.execute(query.where(it.c.id.in_(list(indicator_ids))))
     return {r.indicator_id: Latest(r.indicator_id, r.period_code, r.period_end, r.value, r.source) for r in rows}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +37,6 @@ from goaltrack.interfaces import (
     Score,
     Table,
 )
-from goaltrack.listing import Links
 from goaltrack.measurements import latest_values
 from goaltrack.periods import parse_period
 
@@ -143,12 +142,15 @@ def score_plan(
     pt = m.Plan.__table__  # type: ignore[attr-defined]
     plan = conn.execute(select(pt).where(pt.c.id == plan_id)).one()
 
-    def rows(model: type[Any]) -> list[Any]:
+    def rows(model: type[Any], *columns: str) -> list[Any]:
         t = model.__table__
-        return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
+        chosen = [t.c[c] for c in columns] if columns else [t]
+        return list(conn.execute(select(*chosen).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
 
-    ind_rows, ini_rows, area_rows, goal_rows = rows(m.Indicator), rows(m.Initiative), rows(m.FocusArea), rows(m.NationalGoal)
-    links = Links(conn, [plan_id])
+    # Only the columns scoring reads (an indicator's texts and sources are not needed here).
+    ind_rows = rows(m.Indicator, *_INDICATOR_COLUMNS)
+    ini_rows, area_rows, goal_rows = rows(m.Initiative), rows(m.FocusArea), rows(m.NationalGoal)
+    links = _LinksInto(conn, plan_id)
     methods = plugins.scoring_methods
     kinds = plugins.indicator_kinds
 
@@ -281,6 +283,27 @@ def _weight(value: float | None) -> float:
     return 1.0 if value is None else float(value)
 
 
+_INDICATOR_COLUMNS = (
+    "id", "code", "name", "unit", "direction", "baseline_value", "baseline_period", "target_value",
+    "target_period", "target_low", "target_high", "computed", "parameters", "scoring",
+)
+
+
+class _LinksInto:
+    """The plan's links by target (``into[(kind, id)]``), in file order: what scoring needs of
+    :class:`goaltrack.listing.Links`, in one query (no item codes, no quotes or notes)."""
+
+    def __init__(self, conn: Connection, plan_id: int) -> None:
+        lt = m.Link.__table__  # type: ignore[attr-defined]
+        self.into: dict[tuple[str, int], list[Any]] = defaultdict(list)
+        for row in conn.execute(
+            select(lt.c.src_kind, lt.c.src_id, lt.c.dst_kind, lt.c.dst_id, lt.c.weight, lt.c.basis)
+            .where(lt.c.plan_id == plan_id)
+            .order_by(lt.c.position, lt.c.id)
+        ):
+            self.into[(row.dst_kind, row.dst_id)].append(row)
+
+
 def _method_name(row: Any, default: str) -> str:
     return str((row.scoring or {}).get("method") or default)
 
@@ -381,6 +404,35 @@ def scores_report(scores: PlanScores) -> Report:
     }
     return Report("score", f"Scores: {scores.plan_title}", data, [Table("scores", "Scores", cols, rows)],
                   meta={"plan": scores.plan_slug})
+
+
+def scores_report_all(all_scores: Iterable[PlanScores], as_of: dt.date | None) -> Report:
+    """Every plan's scores (``score --all-plans``), the national view: each plan's national
+    goals with their scores (``score --plan SLUG`` gives one plan's whole tree). Each plan's
+    tree is dropped once summed up, so ``all_scores`` may be a generator."""
+    plans: list[dict[str, Any]] = []
+    for s in all_scores:
+        plans.append({
+            "plan": s.plan_slug, "title": s.plan_title,
+            "national_goals": [
+                {"code": g.code, "title": g.title, "score": None if g.score is None else round(g.score, 4),
+                 "status": g.status, "with_data": g.with_data, "without_data": g.without_data, "example_data": g.example}
+                for g in s.goals
+            ],
+        })
+    cols = [Column("plan", "Plan"), Column("code", "Goal"), Column("title", "Title"), Column("score", "Score", "number"),
+            Column("status", "Status"), Column("data", "With data"), Column("example", "Data")]
+    rows = [
+        (p["plan"], g["code"], _short(g["title"]), None if g["score"] is None else round(g["score"], 2), g["status"],
+         f"{g['with_data']}/{g['with_data'] + g['without_data']}", "example" if g["example_data"] else "")
+        for p in plans for g in p["national_goals"]
+    ]
+    data = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "plans": plans,
+        "example_data": any(g["example_data"] for p in plans for g in p["national_goals"]),
+    }
+    return Report("score", f"Scores: {len(plans)} plans", data, [Table("scores", "Scores", cols, rows)], meta={})
 
 
 def explain(scores: PlanScores, code: str, *, echo: Callable[[str], None]) -> None:

@@ -89,7 +89,10 @@ def emit(text: str | bytes, output: Path | None) -> None:
     """Write to ``output`` atomically, or to stdout."""
     if output is None:
         if isinstance(text, bytes):
-            click.get_binary_stream("stdout").write(text)
+            import sys
+
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
         else:
             click.echo(text, nl=not text.endswith("\n"))
         return

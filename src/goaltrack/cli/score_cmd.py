@@ -16,10 +16,11 @@ from goaltrack.context import AppContext
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Score with the data known on DATE (YYYY-MM-DD).")
 @click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT", help="table, json or csv.")
 @click.option("--explain", metavar="CODE", help="Print the full calculation for one goal, area, initiative or indicator.")
+@click.option("--all-plans", is_flag=True, help="Score every plan in the database (a table of each plan's national goals).")
 @output_option()
 @pass_app
 def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None, fmt: str, explain: str | None,
-              output: Path | None) -> None:
+              all_plans: bool, output: Path | None) -> None:
     """Score every indicator and roll the scores up to initiatives, focus areas and
     national goals. Items without data are shown as no-data, never counted as zero."""
     from goaltrack.db import plan_id_for
@@ -27,6 +28,23 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
     from goaltrack.scoring import explain as explain_item
     from goaltrack.scoring import score_plan, scores_report
 
+    if all_plans:
+        from goaltrack.errors import UsageError
+        from goaltrack.scoring import scores_report_all
+
+        if plan_slug or explain:
+            raise UsageError("--all-plans scores every plan; it cannot be combined with --plan or --explain")
+        from sqlalchemy import select
+
+        from goaltrack.models import Plan
+
+        day = as_of.date() if as_of else None
+        settings = app.config.values.get("scoring", {})
+        with app.engine().connect() as conn:
+            ids = [r[0] for r in conn.execute(select(Plan.id).order_by(Plan.slug))]  # type: ignore[call-overload]
+            report = scores_report_all((score_plan(conn, app.plugins, i, as_of=day, settings=settings) for i in ids), day)
+        emit(render(app, report, fmt), output)
+        return
     with app.engine().connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
         scores = score_plan(conn, app.plugins, plan_id, as_of=as_of.date() if as_of else None,

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from goaltrack import models as m
 from goaltrack.planfile import schema as s
@@ -86,7 +86,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     }
     links: dict[tuple[str, int], list[m.Link]] = defaultdict(list)
     for link in session.exec(
-        select(m.Link).where(m.Link.plan_id == plan_id).order_by(m.Link.position, m.Link.id)  # type: ignore[arg-type]
+        select(m.Link).where(col(m.Link.plan_id) == plan_id).order_by(m.Link.position, m.Link.id)  # type: ignore[arg-type]
     ).scalars():  # type: ignore[call-overload]
         links[(link.src_kind, link.src_id)].append(link)
 
@@ -100,8 +100,8 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     budget: dict[int, list[m.BudgetLine]] = defaultdict(list)
     for line in session.exec(
         select(m.BudgetLine)
-        .join(m.Account, m.Account.id == m.BudgetLine.account_id)  # type: ignore[arg-type]
-        .where(m.Account.plan_id == plan_id)
+        .join(m.Account, col(m.Account.id) == m.BudgetLine.account_id)  # type: ignore[arg-type]
+        .where(col(m.Account.plan_id) == plan_id)
         .order_by(m.BudgetLine.position, m.BudgetLine.year, m.BudgetLine.kind)  # type: ignore[arg-type]
     ).scalars():  # type: ignore[call-overload]
         budget[line.account_id].append(line)
@@ -111,8 +111,8 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     for meas in session.exec(
         select(m.Measurement)
         .where(
-            m.Measurement.indicator_id.in_(ind_ids),  # type: ignore[attr-defined]
-            m.Measurement.origin.like("plan:%"),  # type: ignore[attr-defined]
+            col(m.Measurement.indicator_id).in_(ind_ids),  # type: ignore[attr-defined]
+            col(m.Measurement.origin).like("plan:%"),  # type: ignore[attr-defined]
         )
         .order_by(m.Measurement.id)  # type: ignore[arg-type]
     ).scalars():  # type: ignore[call-overload]
@@ -189,7 +189,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
                 source=s.Source(**t.source) if t.source else None,
             )
             for t in session.exec(
-                select(m.DeclaredTotal).where(m.DeclaredTotal.plan_id == plan_id).order_by(m.DeclaredTotal.position)  # type: ignore[arg-type]
+                select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id).order_by(m.DeclaredTotal.position)  # type: ignore[arg-type]
             ).scalars()  # type: ignore[call-overload]
         ],
         indicators=[

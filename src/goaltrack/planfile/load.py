@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from goaltrack import models as m
 from goaltrack.accounts import parse_account_code
@@ -144,7 +144,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         "notes": h.notes,
         "content_hash": content_hash(plan),
     }
-    row = session.exec(select(m.Plan).where(m.Plan.slug == h.slug)).scalar_one_or_none()  # type: ignore[call-overload]
+    row = session.exec(select(m.Plan).where(col(m.Plan.slug) == h.slug)).scalar_one_or_none()  # type: ignore[call-overload]
     if row is None:
         row = m.Plan(slug=h.slug, **header)
         session.add(row)
@@ -282,7 +282,7 @@ def _sync_links(session: Session, result: LoadResult, plan: s.PlanFile, plan_id:
     wanted = _desired_links(plan, ids)
     existing = {
         (r.src_kind, r.src_id, r.dst_kind, r.dst_id): r
-        for r in session.exec(select(m.Link).where(m.Link.plan_id == plan_id)).scalars()  # type: ignore[call-overload]
+        for r in session.exec(select(m.Link).where(col(m.Link.plan_id) == plan_id)).scalars()  # type: ignore[call-overload]
     }
     for key, values in wanted.items():
         row = existing.get(key)
@@ -315,7 +315,7 @@ def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, account
     for key, values in wanted.items():
         row = existing.get(key)
         if row is None:
-            session.add(m.BudgetLine(account_id=key[0], year=key[1], kind=key[2], **values))
+            session.add(m.BudgetLine(account_id=key[0], year=key[1], kind=key[2], **values))  # type: ignore[arg-type]
             result.bump(result.added, "budget_line")
         elif _changed(row, values):
             result.bump(result.updated, "budget_line")
@@ -338,7 +338,7 @@ def _sync_totals(session: Session, result: LoadResult, plan: s.PlanFile, plan_id
     }
     existing = {
         (r.label, r.year, r.kind): r
-        for r in session.exec(select(m.DeclaredTotal).where(m.DeclaredTotal.plan_id == plan_id)).scalars()  # type: ignore[call-overload]
+        for r in session.exec(select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id)).scalars()  # type: ignore[call-overload]
     }
     for key, values in wanted.items():
         row = existing.get(key)
@@ -370,8 +370,8 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
     for r in session.exec(
         select(m.Measurement)
         .where(
-            m.Measurement.indicator_id.in_(ind_ids),  # type: ignore[attr-defined]
-            m.Measurement.origin.like("plan:%"),  # type: ignore[attr-defined]
+            col(m.Measurement.indicator_id).in_(ind_ids),  # type: ignore[attr-defined]
+            col(m.Measurement.origin).like("plan:%"),  # type: ignore[attr-defined]
         )
         .order_by(m.Measurement.id)  # type: ignore[arg-type]
     ).scalars():  # type: ignore[call-overload]
@@ -403,11 +403,11 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
             # (2021K1 and 2021Q1), as in recording and importing.
             olds = session.exec(
                 select(m.Measurement).where(
-                    m.Measurement.indicator_id == ind_id,
-                    m.Measurement.freq == period.freq,
-                    m.Measurement.period_start == period.start,
-                    m.Measurement.period_end == period.end,
-                    m.Measurement.superseded_at.is_(None),  # type: ignore[union-attr]
+                    col(m.Measurement.indicator_id) == ind_id,
+                    col(m.Measurement.freq) == period.freq,
+                    col(m.Measurement.period_start) == period.start,
+                    col(m.Measurement.period_end) == period.end,
+                    col(m.Measurement.superseded_at).is_(None),  # type: ignore[union-attr]
                 ).order_by(m.Measurement.id)  # type: ignore[arg-type]
             ).scalars().all()  # type: ignore[call-overload]
             for previous in olds:
@@ -430,25 +430,25 @@ def _prune_items(session: Session, result: LoadResult, plan_id: int, ids: dict[s
             continue
         item_id = ids[kind][code]
         if kind == "indicator" and session.exec(
-            select(func.count()).select_from(m.Measurement).where(m.Measurement.indicator_id == item_id)
+            select(func.count()).select_from(m.Measurement).where(col(m.Measurement.indicator_id) == item_id)
         ).scalar_one():  # type: ignore[call-overload]
             result.kept.append(f"{entry} (has recorded measurements)")
             continue
         if kind == "initiative" and session.exec(
-            select(func.count()).select_from(m.InitiativeStatus).where(m.InitiativeStatus.initiative_id == item_id)
+            select(func.count()).select_from(m.InitiativeStatus).where(col(m.InitiativeStatus.initiative_id) == item_id)
         ).scalar_one():  # type: ignore[call-overload]
             result.kept.append(f"{entry} (has recorded statuses)")
             continue
         session.execute(
             delete(m.Link).where(
-                ((m.Link.src_kind == kind) & (m.Link.src_id == item_id))  # type: ignore[arg-type]
-                | ((m.Link.dst_kind == kind) & (m.Link.dst_id == item_id))  # type: ignore[arg-type]
+                ((col(m.Link.src_kind) == kind) & (col(m.Link.src_id) == item_id))  # type: ignore[arg-type]
+                | ((col(m.Link.dst_kind) == kind) & (col(m.Link.dst_id) == item_id))  # type: ignore[arg-type]
             )
         )
         if kind == "focus_area":
-            session.execute(update(m.Initiative).where(m.Initiative.focus_area_id == item_id).values(focus_area_id=None))  # type: ignore[arg-type]
+            session.execute(update(m.Initiative).where(col(m.Initiative.focus_area_id) == item_id).values(focus_area_id=None))  # type: ignore[arg-type]
         if kind == "account":
-            session.execute(delete(m.BudgetLine).where(m.BudgetLine.account_id == item_id))  # type: ignore[arg-type]
+            session.execute(delete(m.BudgetLine).where(col(m.BudgetLine.account_id) == item_id))  # type: ignore[arg-type]
         session.execute(delete(m.ITEM_TABLES[kind]).where(m.ITEM_TABLES[kind].id == item_id))  # type: ignore[attr-defined]
         result.pruned.append(entry)
     session.flush()

@@ -10,6 +10,7 @@ itself, and a period code that happens to look like a date must stay a period co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,9 +287,10 @@ def _build_collection(
 def _construct(
     node: yaml.Node, path: PathKey, located: Located, problems: list[Problem], loader: _Loader
 ) -> Any:
-    """A scalar's value; an unknown tag (``!foo``, ``!!python/...``) is a problem, not a crash."""
+    """A scalar's value; an unknown tag (``!foo``, ``!!python/...``) is a problem, not a crash,
+    and so is a control character that an escape such as ``"\\e"`` put into text."""
     try:
-        return loader.construct_object(node)
+        value = loader.construct_object(node)
     except yaml.YAMLError as exc:
         line, col = _mark(node)
         reason = getattr(exc, "problem", None) or str(exc)
@@ -296,3 +298,18 @@ def _construct(
             Problem(reason, file=located.file, line=line, column=col, path=format_path(path) or None)
         )
         return None
+    if isinstance(value, str) and (control := _CONTROL.search(value)):
+        # e.g. ESC, which starts terminal control sequences when `goaltrack tree` prints it.
+        line, col = _mark(node)
+        problems.append(
+            Problem(
+                f"control character U+{ord(control.group()):04X} in the text; remove it",
+                file=located.file, line=line, column=col, path=format_path(path) or None,
+            )
+        )
+        return None
+    return value
+
+
+# C0 and C1 control characters other than tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

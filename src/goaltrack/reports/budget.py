@@ -100,14 +100,14 @@ def build_budget(
         })
 
     groups: list[dict[str, Any]] = []
-    for a in flat:
-        hk = next((g for g in groups if g["hovedkonto"] == a["hovedkonto"]), None)
+    for acc in flat:
+        hk = next((g for g in groups if g["hovedkonto"] == acc["hovedkonto"]), None)
         if hk is None:
-            hk = {"hovedkonto": a["hovedkonto"], "name": chart_names(a["code"])[0], "hovedfunktioner": []}
+            hk = {"hovedkonto": acc["hovedkonto"], "name": chart_names(acc["code"])[0], "hovedfunktioner": []}
             groups.append(hk)
-        hf = next((g for g in hk["hovedfunktioner"] if g["code"] == a["hovedfunktion"]), None)
+        hf = next((g for g in hk["hovedfunktioner"] if g["code"] == acc["hovedfunktion"]), None)
         if hf is None:
-            hf = {"code": a["hovedfunktion"], "name": chart_names(a["code"])[1], "accounts": []}
+            hf = {"code": acc["hovedfunktion"], "name": chart_names(acc["code"])[1], "accounts": []}
             hk["hovedfunktioner"].append(hf)
         hf["accounts"].append(a)
     for hk in groups:
