@@ -85,22 +85,18 @@ def env() -> dict[str, str]:
     return e
 
 
-def run(cmd: Sequence[str], *, cwd: Path, stdout: Path | None = None) -> Run:
+def run(cmd: Sequence[str], *, cwd: Path) -> Run:
     """Run ``cmd``; its wall time, CPU time (user + system) and peak RSS, from ``os.wait4``."""
-    err = tempfile.TemporaryFile()
-    out = stdout.open("wb") if stdout else subprocess.DEVNULL
-    try:
+    with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, env=env(), stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        proc = subprocess.Popen(list(cmd), cwd=cwd, env=env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        if stdout:
-            out.close()  # type: ignore[union-attr]
-    if proc.returncode != 0:
-        err.seek(0)
-        raise Failed(f"{' '.join(cmd)}: exit {proc.returncode}\n{err.read().decode(errors='replace')[-2000:]}")
+        if proc.returncode != 0:
+            err.seek(0)
+            raise Failed(f"{' '.join(cmd)}: exit {proc.returncode}\n{err.read().decode(errors='replace')[-2000:]}")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
@@ -289,12 +285,19 @@ class Row:
     base_peak_mib: float | None = None
     runs: int = 0
     note: str = ""
+    cpu_ratio: float | None = None
+    detail: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+
+
+def _detail(*cases: Case) -> dict[str, list[dict[str, float]]]:
+    return {c.label: [asdict(r) for r in c.runs] for c in cases}
 
 
 def _ratio_row(figure: str, a: Case, b: Case, target: str, limit: float | None, note: str = "") -> Row:
     ratio = a.median() / b.median()
     return Row(figure, a.median(), "s", b.label, b.median(), ratio, target,
-               None if limit is None else ratio <= limit, a.peak(), b.peak(), len(a.runs), note)
+               None if limit is None else ratio <= limit, a.peak(), b.peak(), len(a.runs), note,
+               a.median("cpu") / b.median("cpu"), _detail(a, b))
 
 
 def bench_import(paths: dict[str, Path], work: Path, runs: int, su_runs: int) -> list[Row]:
@@ -305,7 +308,6 @@ def bench_import(paths: dict[str, Path], work: Path, runs: int, su_runs: int) ->
                      _fresh_copy(paths["one_db"], gt_db))
     floor = Case("stdlib csv -> sqlite3 (floor_sqlite3.py)", lambda: [PY, str(BENCH / "floor_sqlite3.py"), str(floor_db), str(src)],
                  _fresh_copy(paths["one_db"], floor_db))
-    cases = [goaltrack, floor]
     su = None
     if SQLITE_UTILS:
         su = Case("sqlite-utils insert --csv", lambda: [SQLITE_UTILS, "insert", str(su_db), "measurement", str(src), "--csv"],
@@ -331,7 +333,7 @@ def bench_import(paths: dict[str, Path], work: Path, runs: int, su_runs: int) ->
     out.append(Row(f"import csv peak memory, {rows:,} rows (baseline: {SMALL_ROWS:,} rows)", goaltrack.peak(), "MiB",
                    f"{SMALL_ROWS:,} rows", small.peak(), goaltrack.peak() / small.peak(),
                    "< 150 MiB, flat", goaltrack.peak() < 150 and goaltrack.peak() - small.peak() < 30,
-                   goaltrack.peak(), small.peak(), len(goaltrack.runs)))
+                   goaltrack.peak(), small.peak(), len(goaltrack.runs), detail=_detail(small)))
     for db in (gt_db, floor_db, su_db):
         _remove_db(db)
     return out
@@ -379,7 +381,8 @@ def bench_scoring(paths: dict[str, Path], work: Path, runs: int) -> list[Row]:
                    "< 1 s; ~1x", 1.5),
         Row(f"score --all-plans ({n_plans} plans)", score_all.median(), "s", sqlmodel.label, sqlmodel.median(),
             score_all.median() / sqlmodel.median(), "< 5 s", score_all.median() < 5, score_all.peak(), sqlmodel.peak(),
-            len(score_all.runs)),
+            len(score_all.runs), cpu_ratio=score_all.median("cpu") / sqlmodel.median("cpu"),
+            detail=_detail(score_all, sqlmodel)),
     ]
     rows[1].met = bool(rows[1].met) and cov_nat.median() < 1.0
     return rows
@@ -411,10 +414,11 @@ def table(rows: list[Row]) -> str:
             return "-"
         return f"{v:.0f} {unit}".strip() if unit == "MiB" else f"{v:.3g} {unit}".strip() if v < 10 else f"{v:.1f} {unit}".strip()
 
-    head = ("Figure", "goaltrack", "Baseline", "Baseline value", "Ratio", "Target", "Met", "Peak RSS (baseline)")
+    head = ("Figure", "goaltrack", "Baseline", "Baseline value", "Ratio", "CPU ratio", "Target", "Met",
+            "Peak RSS (baseline)")
     body = [
         (r.figure, num(r.value, r.unit), r.baseline, num(r.base_value, r.unit),
-         "-" if r.ratio is None else f"{r.ratio:.2f}x", r.target,
+         "-" if r.ratio is None else f"{r.ratio:.2f}x", "-" if r.cpu_ratio is None else f"{r.cpu_ratio:.2f}x", r.target,
          "-" if r.met is None else ("yes" if r.met else "NO"),
          f"{num(r.peak_mib, 'MiB')} ({num(r.base_peak_mib, 'MiB')})")
         for r in rows

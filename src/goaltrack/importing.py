@@ -166,8 +166,13 @@ def _import(
     periods: dict[str, tuple[str, str, str, str] | DataError] = {}
     spans: dict[tuple[str, str, str], str] = {}
 
-    def checked(one_spelling: bool) -> Iterator[tuple[object, ...]]:
-        """The valid rows in staged form (see :mod:`goaltrack.bulk`); the invalid ones rejected."""
+    def checked(direct: bool) -> Iterator[tuple[object, ...]]:
+        """The valid rows in staged form (see :mod:`goaltrack.bulk`); the invalid ones rejected.
+
+        With ``direct`` (rows for :meth:`Stager.insert_directly`), a row with nothing but an
+        indicator, a period and a value comes as the short ``(indicator_id, period_code, freq,
+        period_start, period_end, value)``, and two spellings of one period stop the direct
+        import (:class:`_UseStaging`)."""
         fast = getattr(source, "read_tuples", None)
         items: Iterable[Any] = fast(path, options) if fast is not None else source.read(path, options)
         next_progress = BATCH_SIZE
@@ -197,7 +202,7 @@ def _import(
                 period = _period(raw_period)
                 if len(periods) < PERIOD_CACHE:
                     periods[raw_period] = period
-                if one_spelling and not isinstance(period, DataError):
+                if direct and not isinstance(period, DataError):
                     # Two spellings of one period (2024-03, 2024M03) are one period, which the
                     # unique index on the code alone would not catch: let the staging table judge.
                     span = period[1:]
@@ -231,7 +236,10 @@ def _import(
             if result.rejected and not skip_invalid:
                 continue  # the import will abort; keep reading only to report every problem
             p_code, freq, start, end = period  # type: ignore[misc]
-            yield (ind_id, p_code, line, freq, start, end, value, missing, note, src, by or recorded_by)
+            if direct and missing is None and note is None and src is None and by is None:
+                yield (ind_id, p_code, freq, start, end, value)
+            else:
+                yield (ind_id, p_code, line, freq, start, end, value, missing, note, src, by or recorded_by)
         if progress:
             progress(result.rows_read)
 
@@ -243,7 +251,8 @@ def _import(
             with conn.begin():
                 if direct and stager.can_insert_directly(plan_id):
                     try:
-                        result.inserted = stager.insert_directly(checked(True), now=stamp, origin=origin)
+                        result.inserted = stager.insert_directly(checked(True), now=stamp, origin=origin,
+                                                                 recorded_by=recorded_by)
                     except conn.dialect.loaded_dbapi.IntegrityError:
                         raise _UseStaging from None
                     if result.rejected and not skip_invalid:

@@ -14,15 +14,44 @@ test keeps them equal to the commands' own.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from gettext import gettext as _
 from typing import Any
 
 import click
+from click import formatting
 
 META_KEY = "goaltrack.plugin_commands"
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing :mod:`shutil` (which brings
+    bz2, lzma and more: a few milliseconds of ``goaltrack --help``)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
+class _Context(click.Context):
+    def make_formatter(self) -> click.HelpFormatter:
+        """Click's formatter, its width worked out as click does (see :func:`_terminal_columns`)."""
+        if self.terminal_width is None and formatting.FORCED_WIDTH is None:
+            width = max(min(_terminal_columns(), self.max_content_width or 80) - 2, 50)
+            return self.formatter_class(width=width, max_width=self.max_content_width)
+        return super().make_formatter()
+
+
 class LazyGroup(click.Group):
+    context_class = _Context
+
     def __init__(
         self,
         *args: Any,

@@ -109,7 +109,7 @@ def build_budget(
         if hf is None:
             hf = {"code": acc["hovedfunktion"], "name": chart_names(acc["code"])[1], "accounts": []}
             hk["hovedfunktioner"].append(hf)
-        hf["accounts"].append(a)
+        hf["accounts"].append(acc)
     for hk in groups:
         for hf in hk["hovedfunktioner"]:
             hf["amounts"] = {str(y): sum(x["amounts"][str(y)] or 0.0 for x in hf["accounts"]) for y in years}
