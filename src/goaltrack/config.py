@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +81,8 @@ def load_config(explicit: Path | None = None) -> Config:
     path = find_config(explicit)
     if path is None:
         return Config()
+    import tomllib  # here, not at the top: only a command that finds a config file needs it
+
     try:
         data = path.read_bytes()
         text = data.decode("utf-8")
