@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.config import JsonDict
@@ -76,8 +76,35 @@ class Link(_Model):
     )
 
 
-class AccountLink(_Model):
+class _OneTarget(_Model):
+    """A link naming exactly one item, in one of the keys listed in ``_targets``."""
+
+    _targets: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _exactly_one_target(self) -> Self:
+        given = [k for k in self._targets if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of {', '.join(self._targets)}"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """(kind, code) of the item linked to."""
+        for kind in self._targets:
+            value = getattr(self, kind)
+            if value:
+                return kind, value
+        raise AssertionError("validated above")
+
+
+class AccountLink(_OneTarget):
     """A link from a budget account to exactly one focus area, initiative or target group."""
+
+    _targets: ClassVar[tuple[str, ...]] = ("focus_area", "initiative", "target_group")
 
     focus_area: Code | None = None
     initiative: Code | None = None
@@ -92,27 +119,11 @@ class AccountLink(_Model):
     quote: str | None = None
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _exactly_one_target(self) -> AccountLink:
-        given = [k for k in ("focus_area", "initiative", "target_group") if getattr(self, k)]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of focus_area, initiative, target_group"
-                + (f" (got {', '.join(given)})" if given else "")
-            )
-        return self
 
-    @property
-    def target(self) -> tuple[str, str]:
-        for kind in ("focus_area", "initiative", "target_group"):
-            value = getattr(self, kind)
-            if value:
-                return kind, value
-        raise AssertionError("validated above")
-
-
-class IndicatorLink(_Model):
+class IndicatorLink(_OneTarget):
     """What an indicator measures: exactly one national goal, focus area or initiative."""
+
+    _targets: ClassVar[tuple[str, ...]] = ("national_goal", "focus_area", "initiative")
 
     national_goal: Code | None = None
     focus_area: Code | None = None
@@ -121,24 +132,6 @@ class IndicatorLink(_Model):
     quote: str | None = None
     note: str | None = None
     weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-
-    @model_validator(mode="after")
-    def _exactly_one_target(self) -> IndicatorLink:
-        given = [k for k in ("national_goal", "focus_area", "initiative") if getattr(self, k)]
-        if len(given) != 1:
-            raise ValueError(
-                "give exactly one of national_goal, focus_area, initiative"
-                + (f" (got {', '.join(given)})" if given else "")
-            )
-        return self
-
-    @property
-    def target(self) -> tuple[str, str]:
-        for kind in ("national_goal", "focus_area", "initiative"):
-            value = getattr(self, kind)
-            if value:
-                return kind, value
-        raise AssertionError("validated above")
 
 
 class PlanHeader(_Model):
