@@ -52,6 +52,7 @@ PLANS = 98
 IMPORT_ROWS = 1_000_000
 SMALL_ROWS = 100_000
 ONE_PLAN = 42  # the plan timed alone; any of them
+SU_REPEAT_BELOW = 90.0  # seconds: repeat sqlite-utils (up to 3 runs) only while it is faster
 sys.path.insert(0, str(BENCH))
 
 import generate  # noqa: E402
@@ -312,9 +313,12 @@ def bench_import(paths: dict[str, Path], work: Path, runs: int, su_runs: int) ->
     if SQLITE_UTILS:
         su = Case("sqlite-utils insert --csv", lambda: [SQLITE_UTILS, "insert", str(su_db), "measurement", str(src), "--csv"],
                   lambda: _remove_db(su_db))
-    log(f"import: {rows:,} rows, {runs} runs each" + (f", sqlite-utils {su_runs}" if su else ""))
+    log(f"import: {rows:,} rows, {runs} runs each" + (f", sqlite-utils up to {su_runs}" if su else ""))
     for i in range(max(runs, su_runs if su else 0)):
-        for c in ([goaltrack, floor] if i < runs else []) + ([su] if su and i < su_runs else []):
+        # sqlite-utils commits every 100 rows: its time is mostly fsync, minutes on a slow or
+        # busy disk. It gets more than one run only while they are short enough for the budget.
+        su_now = su is not None and i < su_runs and (i == 0 or su.median() < SU_REPEAT_BELOW)
+        for c in ([goaltrack, floor] if i < runs else []) + ([su] if su is not None and su_now else []):
             log(f"  {c.label} ({len(c.runs) + 1})")
             c.once(work)
     got = count_rows(gt_db, "measurement")
@@ -434,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="one run of each figure (a smoke test, not a measurement)")
     ap.add_argument("--only", nargs="*", choices=("import", "startup", "scoring"), help="run only these groups")
     ap.add_argument("--json", type=Path, default=CACHE / "results.json", help="where to write the raw results")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     a = ap.parse_args(argv)
     started = time.perf_counter()
     groups = a.only or ["import", "startup", "scoring"]
@@ -454,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
     if "import" in groups:
-        rows += bench_import(paths, work, 1 if a.quick else 3, 1)
+        rows += bench_import(paths, work, 1 if a.quick else 3, 1 if a.quick else 3)
     if "startup" in groups:
         rows += bench_startup(paths, work, 1 if a.quick else 9)
     if "scoring" in groups:
@@ -473,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
           f"total {elapsed / 60:.1f} min")
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps({"machine": info, "seconds": elapsed, "rows": [asdict(r) for r in rows]}, indent=2))
-    return 0 if all(r.met is not False for r in rows) else 1
+    return 1 if a.strict and any(r.met is False for r in rows) else 0
 
 
 if __name__ == "__main__":

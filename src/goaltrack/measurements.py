@@ -9,11 +9,12 @@ each, a correlated ``ORDER BY period_end DESC LIMIT 1`` that the partial index
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import Date, Select, bindparam, select, true
 from sqlalchemy.engine import Connection
 
 from goaltrack.models import Indicator, Measurement
@@ -33,14 +34,24 @@ def latest_values(
 ) -> dict[int, Latest]:
     if not indicator_ids:
         return {}
+    rows = conn.execute(
+        _latest_query(conn.dialect.name), {"ids": list(indicator_ids), "as_of": as_of or dt.date.max}
+    ).all()
+    return {iid: Latest(iid, code, end, value, source) for iid, code, end, value, source in rows}
+
+
+@functools.cache
+def _latest_query(dialect: str) -> Select[Any]:
+    """The latest-value query, built once per dialect (scoring all plans runs it per plan);
+    the indicator ids and the date are parameters."""
     t = Measurement.__table__  # type: ignore[attr-defined]
     it = Indicator.__table__  # type: ignore[attr-defined]
     m2 = t.alias("m2")
-    # Per indicator, the id of its newest current observed value: ix_measurement_latest is
-    # sought at the indicator's last period_end and read backwards until a row qualifies
-    # (LIMIT 1), instead of ranking all its values with a window function. Work grows with
-    # the number of indicators asked for, not with their history or the database. The bound
-    # on period_end is there even without as_of (date.max excludes nothing): with only the
+    # Per indicator, its newest current observed value: ix_measurement_latest is sought at
+    # the indicator's last period_end and read backwards until a row qualifies (LIMIT 1),
+    # instead of ranking all its values with a window function. Work grows with the number
+    # of indicators asked for, not with their history or the database. The bound on
+    # period_end is there even without as_of (date.max excludes nothing): with only the
     # equality on indicator_id, SQLite has no statistics to prefer ix_measurement_latest over
     # ux_measurement_current and picks either, depending on the order the indexes were made.
     newest = (
@@ -50,12 +61,12 @@ def latest_values(
             m2.c.superseded_at.is_(None),
             m2.c.kind == "observed",
             m2.c.value.is_not(None),
-            m2.c.period_end <= (as_of or dt.date.max),
+            m2.c.period_end <= bindparam("as_of", type_=Date()),
         )
         .order_by(m2.c.period_end.desc(), m2.c.id.desc())
         .limit(1)
     )
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         # A LATERAL join: PostgreSQL would otherwise hash the whole table to join on the id.
         lat = newest.lateral("latest")
         query = (
@@ -67,5 +78,4 @@ def latest_values(
             select(t.c.indicator_id, t.c.period_code, t.c.period_end, t.c.value, t.c.source)
             .select_from(it.join(t, t.c.id == newest.with_only_columns(m2.c.id).correlate(it).scalar_subquery()))
         )
-    rows = conn.execute(query.where(it.c.id.in_(list(indicator_ids))))
-    return {r.indicator_id: Latest(r.indicator_id, r.period_code, r.period_end, r.value, r.source) for r in rows}
+    return query.where(it.c.id.in_(bindparam("ids", expanding=True)))
