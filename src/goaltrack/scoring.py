@@ -18,12 +18,13 @@ treated as zero. Latest values come from one set-based query (:mod:`goaltrack.me
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.engine import Connection
 
 from goaltrack import models as m
@@ -55,20 +56,29 @@ def status_score(status: str, on_track: float, at_risk: float) -> float | None:
 EXAMPLE_SOURCE = "example"
 
 
-@dataclass
+@dataclass(eq=False)
 class Node:
     kind: str
     code: str
     title: str
     score: float | None = None
     status: str = "no-data"
-    explanation: str = ""
+    text: str | None = None
+    """The explanation when it is given (indicators, initiatives scored by status); ``None``
+    for a roll-up, whose explanation is written from its children when first asked for:
+    ``score --all-plans`` shows none of them, and writing them all was a tenth of its time."""
     children: list[Edge] = field(default_factory=list)
     with_data: int = 0
     without_data: int = 0
     example: bool = False  # the score rests (partly) on example data
     method: str | None = None
     latest_period: str | None = None
+
+    @property
+    def explanation(self) -> str:
+        if self.text is None:
+            self.text = _roll_up_explanation(self)
+        return self.text
 
     def to_json(self, seen: set[tuple[str, str]] | None = None) -> dict[str, Any]:
         return {
@@ -148,7 +158,7 @@ def score_plan(
         return list(conn.execute(select(*chosen).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
 
     # Only the columns scoring reads (an indicator's texts and sources are not needed here).
-    ind_rows = rows(m.Indicator, *_INDICATOR_COLUMNS)
+    ind_rows = _indicator_rows(conn, plan_id)
     ini_rows, area_rows, goal_rows = rows(m.Initiative), rows(m.FocusArea), rows(m.NationalGoal)
     links = _LinksInto(conn, plan_id)
     methods = plugins.scoring_methods
@@ -189,7 +199,7 @@ def score_plan(
             lv = latest[r.id]
             p = parse_period(lv.period_code)
             obs = [Observation(lv.period_code, p.start, p.end, float(lv.value))]  # type: ignore[arg-type]
-            example = (lv.source or {}).get("title") == EXAMPLE_SOURCE
+            example = lv.source_title == EXAMPLE_SOURCE
         else:
             obs = []
         result: Score = methods[name].score(spec, obs)
@@ -199,7 +209,7 @@ def score_plan(
                 f"'{name}' returned {type(result).__name__}, not a Score (indicator {r.code})"
             )
         indicators[r.id] = Node(
-            "indicator", r.code, r.name, result.score, result.status, result.explanation,
+            "indicator", r.code, r.name, result.score, result.status, text=result.explanation,
             with_data=int(result.score is not None), without_data=int(result.score is None),
             example=example, method=name, latest_period=obs[-1].period if obs else None,
         )
@@ -227,16 +237,16 @@ def score_plan(
         else:
             status, status_origin = statuses.get(r.id) or (r.status, "plan")
             if status == "cancelled":
-                node.status, node.explanation = "cancelled", f"{r.code}: cancelled; left out of roll-ups"
+                node.status, node.text = "cancelled", f"{r.code}: cancelled; left out of roll-ups"
             elif status is not None and status_score(status, on_track, at_risk) is not None:
                 node.score = status_score(status, on_track, at_risk)
                 node.status = status if status != "done" else "on-track"
                 said = f"status {status} in the plan file" if status_origin == "plan" else f"recorded status {status}"
-                node.explanation = f"{r.code}: no indicator; {said} → {node.score:.2f}"
+                node.text = f"{r.code}: no indicator; {said} → {node.score:.2f}"
                 node.with_data = 1
                 node.example = status_origin == EXAMPLE_SOURCE
             else:
-                node.explanation = f"{r.code}: no indicator and no recorded status" + (f" ({status})" if status else "")
+                node.text = f"{r.code}: no indicator and no recorded status" + (f" ({status})" if status else "")
                 node.without_data = 1
         initiatives[r.id] = node
 
@@ -285,8 +295,48 @@ def _weight(value: float | None) -> float:
 
 _INDICATOR_COLUMNS = (
     "id", "code", "name", "unit", "direction", "baseline_value", "baseline_period", "target_value",
-    "target_period", "target_low", "target_high", "computed", "parameters", "scoring",
+    "target_period", "target_low", "target_high", "computed",
 )
+_INDICATOR_JSON = ("parameters", "scoring")
+
+
+@dataclass(slots=True)
+class _IndicatorRow:
+    id: int
+    code: str
+    name: str
+    unit: str
+    direction: str | None
+    baseline_value: float | None
+    baseline_period: str | None
+    target_value: float | None
+    target_period: str | None
+    target_low: float | None
+    target_high: float | None
+    computed: str | None
+    parameters: dict[str, Any] | None
+    scoring: dict[str, Any] | None
+
+
+def _indicator_rows(conn: Connection, plan_id: int) -> list[_IndicatorRow]:
+    """The plan's indicators, with the columns scoring reads. The JSON columns are fetched as
+    text and each distinct text decoded once: a national plan's 500 indicators share a few
+    scoring settings, and decoding them row by row was a tenth of scoring's time. Rows that
+    share a text share the decoded dict, which scoring only reads."""
+    t = m.Indicator.__table__  # type: ignore[attr-defined]
+    decoded: dict[str | None, Any] = {None: None}
+
+    def load(text: str | None) -> Any:
+        if text not in decoded:
+            decoded[text] = json.loads(text)  # type: ignore[arg-type]
+        return decoded[text]
+
+    q = (
+        select(*[t.c[c] for c in _INDICATOR_COLUMNS], *[cast(t.c[c], Text) for c in _INDICATOR_JSON])
+        .where(t.c.plan_id == plan_id)
+        .order_by(t.c.position, t.c.code)
+    )
+    return [_IndicatorRow(*r[:-2], load(r[-2]), load(r[-1])) for r in conn.execute(q)]
 
 
 class _LinksInto:
@@ -316,16 +366,23 @@ def _roll_up(node: Node, on_track: float, at_risk: float) -> None:
     total = sum(e.weight for e in scored)
     if not scored or total == 0:
         node.score, node.status = None, "no-data"
-        node.explanation = (
+        return
+    node.score = sum(e.weight * (e.node.score or 0.0) for e in scored) / total
+    node.status = _band(node.score, on_track, at_risk)
+
+
+def _roll_up_explanation(node: Node) -> str:
+    """How :func:`_roll_up` arrived at ``node``'s score, from the same children."""
+    scored = [e for e in node.children if e.node.score is not None]
+    total = sum(e.weight for e in scored)
+    if node.score is None:
+        return (
             f"{node.code}: the {len(scored)} of its {len(node.children)} linked items with data all have weight 0"
             if scored else f"{node.code}: none of its {len(node.children)} linked items has data"
             if node.children else f"{node.code}: nothing is linked to it"
         )
-        return
-    node.score = sum(e.weight * (e.node.score or 0.0) for e in scored) / total
-    node.status = _band(node.score, on_track, at_risk)
     parts = " + ".join(f"{e.weight:g}×{e.node.score:.2f} ({e.node.code})" for e in scored)
-    node.explanation = (
+    return (
         f"{node.code}: weighted mean of {len(scored)} of {len(node.children)} items with data: "
         f"({parts}) / {total:g} = {node.score:.2f}"
         + (f"; {node.without_data} without data not counted" if node.without_data else "")

@@ -9,6 +9,7 @@ on track, >= at_risk is at risk, below is off track.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from goaltrack import hookimpl
 from goaltrack.interfaces import IndicatorSpec, Observation, Score, ScoringMethod, Status
@@ -22,10 +23,18 @@ def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "?"
     text = f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
-    text = text.replace("-", "−")
+    if value < 0:
+        text = text.replace("-", "−")
+    return text + _suffix(unit)
+
+
+@lru_cache(maxsize=256)
+def _suffix(unit: str) -> str:
+    """What follows a number in ``unit`` (scoring formats three numbers per indicator, and
+    a plan has few units)."""
     if unit.lower() in ("pct", "%", "percent", "pct-change"):
-        return f"{text} %"
-    return f"{text} {unit}".strip()
+        return " %"
+    return f" {unit}".rstrip() if unit.strip() else ""
 
 
 def band(score: float, spec: IndicatorSpec) -> Status:
