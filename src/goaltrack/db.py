@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
 
 from goaltrack.errors import DataError, UsageError
+from goaltrack.models import use_dialect
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -112,6 +113,7 @@ def open_engine(url: str, *, create: bool = False, check: bool = True) -> Engine
         engine = create_engine(url)
     except (ArgumentError, ImportError) as exc:
         raise UsageError(f"--db {_display(url)}: {exc}") from None
+    use_dialect(engine.dialect.name)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)

@@ -34,11 +34,20 @@ class Latest:
 def latest_values(
     conn: Connection, indicator_ids: Sequence[int], *, as_of: dt.date | None = None
 ) -> dict[int, Latest]:
+    """The latest current value of each of ``indicator_ids`` that has one."""
     if not indicator_ids:
         return {}
-    rows = conn.execute(
-        _latest_query(conn.dialect.name), {"ids": list(indicator_ids), "as_of": as_of or dt.date.max}
-    ).all()
+    return _latest(conn, "ids", {"ids": list(indicator_ids)}, as_of)
+
+
+def latest_values_of_plan(conn: Connection, plan_id: int, *, as_of: dt.date | None = None) -> dict[int, Latest]:
+    """The latest current value of each recorded (not computed) indicator of a plan: the
+    same as :func:`latest_values` with their ids, without sending hundreds of ids."""
+    return _latest(conn, "plan", {"plan_id": plan_id}, as_of)
+
+
+def _latest(conn: Connection, by: str, params: dict[str, Any], as_of: dt.date | None) -> dict[int, Latest]:
+    rows = conn.execute(_latest_query(conn.dialect.name, by), {**params, "as_of": as_of or dt.date.max}).all()
     # The period's end comes from its code (parsed once per distinct code) rather than from
     # the column: at national scale, converting a date and decoding a JSON source per row
     # was most of this function's time. The source's title is extracted by the database.
@@ -46,7 +55,7 @@ def latest_values(
 
 
 @functools.cache
-def _latest_query(dialect: str) -> Select[Any]:
+def _latest_query(dialect: str, by: str) -> Select[Any]:
     """The latest-value query, built once per dialect (scoring all plans runs it per plan);
     the indicator ids and the date are parameters."""
     t = Measurement.__table__  # type: ignore[attr-defined]
@@ -84,4 +93,6 @@ def _latest_query(dialect: str) -> Select[Any]:
             select(t.c.indicator_id, t.c.period_code, t.c.value, title)
             .select_from(it.join(t, t.c.id == newest.with_only_columns(m2.c.id).correlate(it).scalar_subquery()))
         )
+    if by == "plan":
+        return query.where(it.c.plan_id == bindparam("plan_id"), it.c.computed.is_(None))
     return query.where(it.c.id.in_(bindparam("ids", expanding=True)))

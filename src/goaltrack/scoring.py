@@ -38,7 +38,7 @@ from goaltrack.interfaces import (
     Score,
     Table,
 )
-from goaltrack.measurements import latest_values
+from goaltrack.measurements import latest_values_of_plan
 from goaltrack.periods import parse_period
 
 if TYPE_CHECKING:
@@ -164,8 +164,7 @@ def score_plan(
     methods = plugins.scoring_methods
     kinds = plugins.indicator_kinds
 
-    recorded = [r.id for r in ind_rows if not r.computed]
-    latest = latest_values(conn, recorded, as_of=as_of)
+    latest = latest_values_of_plan(conn, plan_id, as_of=as_of)
     series_needed = [r.id for r in ind_rows if not r.computed and getattr(
         methods.get(_method_name(r, default_method)), "needs_series", False)]
     series = _series(conn, series_needed, as_of)

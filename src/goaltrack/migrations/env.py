@@ -13,7 +13,7 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-from goaltrack import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from goaltrack import models  # registers the tables on SQLModel.metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -34,6 +34,7 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> Any:
     return False
 
 
+models.use_dialect(connection.dialect.name)
 context.configure(
     connection=connection,
     render_item=_render_item,
