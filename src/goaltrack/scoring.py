@@ -22,7 +22,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Text, cast, select
 from sqlalchemy.engine import Connection
@@ -155,7 +155,7 @@ def score_plan(
     def rows(model: type[Any], *columns: str) -> list[Any]:
         t = model.__table__
         chosen = [t.c[c] for c in columns] if columns else [t]
-        return list(conn.execute(select(*chosen).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
+        return list(conn.execute(select(*chosen).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)).all())
 
     # Only the columns scoring reads (an indicator's texts and sources are not needed here).
     ind_rows = _indicator_rows(conn, plan_id)
@@ -165,14 +165,15 @@ def score_plan(
     kinds = plugins.indicator_kinds
 
     latest = latest_values_of_plan(conn, plan_id, as_of=as_of)
+    method_of = {r.id: _method_name(r, default_method) for r in ind_rows}
     series_needed = [r.id for r in ind_rows if not r.computed and getattr(
-        methods.get(_method_name(r, default_method)), "needs_series", False)]
+        methods.get(method_of[r.id]), "needs_series", False)]
     series = _series(conn, series_needed, as_of)
 
     indicators: dict[int, Node] = {}
     for r in ind_rows:
         spec = indicator_spec(r, on_track=on_track, at_risk=at_risk)
-        name = _method_name(r, default_method)
+        name = method_of[r.id]
         if name not in methods:
             raise UsageError(f"indicator {r.code}: unknown scoring method '{name}' (available: {', '.join(sorted(methods))})")
         example = False
@@ -215,17 +216,15 @@ def score_plan(
 
     statuses = _latest_statuses(conn, [r.id for r in ini_rows], as_of)
 
-    ind_by_id = {r.id: r for r in ind_rows}
+    # An indicator's own weight (scoring.weight), for links that give none.
+    own_weight = {r.id: _weight((r.scoring or {}).get("weight")) for r in ind_rows}
 
     def indicator_edges(kind: str, item_id: int) -> list[Edge]:
-        edges = []
-        for lk in links.into[(kind, item_id)]:
-            if lk.src_kind == "indicator":
-                node = indicators[lk.src_id]
-                ind_row = ind_by_id[lk.src_id]
-                weight = lk.weight if lk.weight is not None else (ind_row.scoring or {}).get("weight")
-                edges.append(Edge(node, _weight(weight), lk.basis))
-        return edges
+        return [
+            Edge(indicators[lk.src_id], own_weight[lk.src_id] if lk.weight is None else float(lk.weight), lk.basis)
+            for lk in links.into[(kind, item_id)]
+            if lk.src_kind == "indicator"
+        ]
 
     initiatives: dict[int, Node] = {}
     for r in ini_rows:
@@ -335,22 +334,31 @@ def _indicator_rows(conn: Connection, plan_id: int) -> list[_IndicatorRow]:
         .where(t.c.plan_id == plan_id)
         .order_by(t.c.position, t.c.code)
     )
-    return [_IndicatorRow(*r[:-2], load(r[-2]), load(r[-1])) for r in conn.execute(q)]
+    return [_IndicatorRow(*r[:-2], load(r[-2]), load(r[-1])) for r in conn.execute(q).all()]  # type: ignore[call-arg]
+
+
+class _Link(NamedTuple):
+    src_kind: str
+    src_id: int
+    weight: float | None
+    basis: str
 
 
 class _LinksInto:
     """The plan's links by target (``into[(kind, id)]``), in file order: what scoring needs of
-    :class:`goaltrack.listing.Links`, in one query (no item codes, no quotes or notes)."""
+    :class:`goaltrack.listing.Links`, in one query (no item codes, no quotes or notes), as
+    plain tuples (a national plan has thousands of links, and every one is read here)."""
 
     def __init__(self, conn: Connection, plan_id: int) -> None:
         lt = m.Link.__table__  # type: ignore[attr-defined]
-        self.into: dict[tuple[str, int], list[Any]] = defaultdict(list)
-        for row in conn.execute(
+        self.into: dict[tuple[str, int], list[_Link]] = defaultdict(list)
+        rows = conn.execute(
             select(lt.c.src_kind, lt.c.src_id, lt.c.dst_kind, lt.c.dst_id, lt.c.weight, lt.c.basis)
             .where(lt.c.plan_id == plan_id)
             .order_by(lt.c.position, lt.c.id)
-        ):
-            self.into[(row.dst_kind, row.dst_id)].append(row)
+        ).all()
+        for src_kind, src_id, dst_kind, dst_id, weight, basis in rows:
+            self.into[(dst_kind, dst_id)].append(_Link(src_kind, src_id, weight, basis))
 
 
 def _method_name(row: Any, default: str) -> str:
@@ -358,15 +366,22 @@ def _method_name(row: Any, default: str) -> str:
 
 
 def _roll_up(node: Node, on_track: float, at_risk: float) -> None:
-    scored = [e for e in node.children if e.node.score is not None]
-    node.with_data = len(scored)
-    node.without_data = len(node.children) - len(scored)
-    node.example = any(e.node.example for e in scored)
-    total = sum(e.weight for e in scored)
-    if not scored or total == 0:
+    # One pass over the children: this runs for every initiative and area of every plan.
+    with_data, total, weighted, example = 0, 0.0, 0.0, False
+    for e in node.children:
+        child = e.node
+        if child.score is not None:
+            with_data += 1
+            total += e.weight
+            weighted += e.weight * child.score
+            example = example or child.example
+    node.with_data = with_data
+    node.without_data = len(node.children) - with_data
+    node.example = example
+    if not with_data or total == 0:
         node.score, node.status = None, "no-data"
         return
-    node.score = sum(e.weight * (e.node.score or 0.0) for e in scored) / total
+    node.score = weighted / total
     node.status = _band(node.score, on_track, at_risk)
 
 
