@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,85 +277,76 @@ def _desired_links(plan: s.PlanFile, ids: dict[str, dict[str, int]]) -> dict[tup
     return out
 
 
-def _sync_links(session: Session, result: LoadResult, plan: s.PlanFile, plan_id: int,
-                ids: dict[str, dict[str, int]], *, prune: bool) -> None:
-    wanted = _desired_links(plan, ids)
-    existing = {
-        (r.src_kind, r.src_id, r.dst_kind, r.dst_id): r
-        for r in session.exec(select(m.Link).where(col(m.Link.plan_id) == plan_id)).scalars()  # type: ignore[call-overload]
-    }
+def _sync_keyed(
+    session: Session, result: LoadResult, kind: str, rows: Iterable[Any], key_fields: tuple[str, ...],
+    wanted: dict[tuple[Any, ...], dict[str, Any]], make: Callable[[tuple[Any, ...], dict[str, Any]], Any],
+    label: Callable[[tuple[Any, ...]], str], *, prune: bool,
+) -> None:
+    """Upsert rows that have no code but a composite key (links, budget lines, declared
+    totals): add what is new, count what changed, and report (with ``prune``, delete) what
+    the file no longer holds, as ``"KIND LABEL"``."""
+    existing = {tuple(getattr(r, f) for f in key_fields): r for r in rows}
     for key, values in wanted.items():
         row = existing.get(key)
         if row is None:
-            session.add(m.Link(plan_id=plan_id, src_kind=key[0], src_id=key[1], dst_kind=key[2], dst_id=key[3], **values))
-            result.bump(result.added, "link")
+            session.add(make(key, values))
+            result.bump(result.added, kind)
         elif _changed(row, values):
-            result.bump(result.updated, "link")
+            result.bump(result.updated, kind)
         else:
-            result.bump(result.unchanged, "link")
-    names = {kind: {v: k for k, v in table.items()} for kind, table in ids.items()}
+            result.bump(result.unchanged, kind)
     for key in sorted(set(existing) - set(wanted)):
-        label = f"link {names[key[0]].get(key[1], key[1])}->{names[key[2]].get(key[3], key[3])}"
-        result.not_in_file.append(label)
+        text = f"{kind} {label(key)}"
+        result.not_in_file.append(text)
         if prune:
             session.delete(existing[key])
-            result.pruned.append(label)
+            result.pruned.append(text)
     session.flush()
+
+
+def _sync_links(session: Session, result: LoadResult, plan: s.PlanFile, plan_id: int,
+                ids: dict[str, dict[str, int]], *, prune: bool) -> None:
+    names = {kind: {v: k for k, v in table.items()} for kind, table in ids.items()}
+    _sync_keyed(
+        session, result, "link",
+        session.exec(select(m.Link).where(col(m.Link.plan_id) == plan_id)).scalars(),  # type: ignore[call-overload]
+        ("src_kind", "src_id", "dst_kind", "dst_id"),
+        _desired_links(plan, ids),
+        lambda key, values: m.Link(plan_id=plan_id, src_kind=key[0], src_id=key[1], dst_kind=key[2], dst_id=key[3], **values),
+        lambda key: f"{names[key[0]].get(key[1], key[1])}->{names[key[2]].get(key[3], key[3])}",
+        prune=prune,
+    )
 
 
 def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, accounts: dict[str, int], *, prune: bool) -> None:
-    wanted = {
-        (accounts[a.code], line.year, line.kind): {"amount": line.amount, "position": i}
-        for a in plan.accounts for i, line in enumerate(a.budget)
-    }
-    existing = {
-        (r.account_id, r.year, r.kind): r
-        for r in session.exec(select(m.BudgetLine).where(m.BudgetLine.account_id.in_(list(accounts.values())))).scalars()  # type: ignore[call-overload, attr-defined]
-    }
-    for key, values in wanted.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(m.BudgetLine(account_id=key[0], year=key[1], kind=key[2], **values))  # type: ignore[arg-type]
-            result.bump(result.added, "budget_line")
-        elif _changed(row, values):
-            result.bump(result.updated, "budget_line")
-        else:
-            result.bump(result.unchanged, "budget_line")
     codes = {v: k for k, v in accounts.items()}
-    for key in sorted(set(existing) - set(wanted)):
-        label = f"budget_line {codes.get(key[0], key[0])} {key[1]} {key[2]}"
-        result.not_in_file.append(label)
-        if prune:
-            session.delete(existing[key])
-            result.pruned.append(label)
-    session.flush()
+    _sync_keyed(
+        session, result, "budget_line",
+        session.exec(select(m.BudgetLine).where(m.BudgetLine.account_id.in_(list(accounts.values())))).scalars(),  # type: ignore[call-overload, attr-defined]
+        ("account_id", "year", "kind"),
+        {
+            (accounts[a.code], line.year, line.kind): {"amount": line.amount, "position": i}
+            for a in plan.accounts for i, line in enumerate(a.budget)
+        },
+        lambda key, values: m.BudgetLine(account_id=key[0], year=key[1], kind=key[2], **values),
+        lambda key: f"{codes.get(key[0], key[0])} {key[1]} {key[2]}",
+        prune=prune,
+    )
 
 
 def _sync_totals(session: Session, result: LoadResult, plan: s.PlanFile, plan_id: int, *, prune: bool) -> None:
-    wanted = {
-        (t.label, t.year, t.kind): {"amount": t.amount, "accounts": t.accounts, "source": _dump(t.source), "position": i}
-        for i, t in enumerate(plan.declared_totals)
-    }
-    existing = {
-        (r.label, r.year, r.kind): r
-        for r in session.exec(select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id)).scalars()  # type: ignore[call-overload]
-    }
-    for key, values in wanted.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(m.DeclaredTotal(plan_id=plan_id, label=key[0], year=key[1], kind=key[2], **values))
-            result.bump(result.added, "declared_total")
-        elif _changed(row, values):
-            result.bump(result.updated, "declared_total")
-        else:
-            result.bump(result.unchanged, "declared_total")
-    for key in sorted(set(existing) - set(wanted)):
-        label = f"declared_total {key[0]} {key[1]} {key[2]}"
-        result.not_in_file.append(label)
-        if prune:
-            session.delete(existing[key])
-            result.pruned.append(label)
-    session.flush()
+    _sync_keyed(
+        session, result, "declared_total",
+        session.exec(select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id)).scalars(),  # type: ignore[call-overload]
+        ("label", "year", "kind"),
+        {
+            (t.label, t.year, t.kind): {"amount": t.amount, "accounts": t.accounts, "source": _dump(t.source), "position": i}
+            for i, t in enumerate(plan.declared_totals)
+        },
+        lambda key, values: m.DeclaredTotal(plan_id=plan_id, label=key[0], year=key[1], kind=key[2], **values),
+        lambda key: f"{key[0]} {key[1]} {key[2]}",
+        prune=prune,
+    )
 
 
 def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, indicators: dict[str, int],
