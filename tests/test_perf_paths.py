@@ -6,7 +6,8 @@ Timings belong to ``make bench`` (``benchmarks/run.py``); these tests pin what m
   PLAN; PostgreSQL: EXPLAIN on a table with enough rows, after ANALYZE);
 - ``goaltrack --help`` imports none of SQLAlchemy, pydantic, SQLModel, jinja2, YAML or a
   plugin, nor any command module, and its command list still says what the commands say;
-- a command that touches the database imports no jinja2;
+- a command that touches the database imports no jinja2, and on SQLite not SQLAlchemy's
+  PostgreSQL dialect;
 - an import's peak memory does not grow with the file (200,000 rows vs 20,000 rows).
 
 Every process-level check runs in a subprocess, so nothing the test process already imported
@@ -125,6 +126,9 @@ def test_database_commands_import_no_jinja2(small_db: Path, tmp_path: Path) -> N
         loaded = _modules_after(["--db", str(db), *args], tmp_path)
         assert "sqlalchemy" in loaded  # it did touch the database
         assert not {m for m in loaded if m.split(".")[0] == "jinja2"}, f"`goaltrack {args[0]}` imported jinja2"
+        # The partial indexes' conditions are set for the dialect in use (models.use_dialect):
+        # naming postgresql_where in the models would load this ~50 ms dialect on SQLite.
+        assert "sqlalchemy.dialects.postgresql" not in loaded, f"`goaltrack {args[0]}` on SQLite loaded the PostgreSQL dialect"
 
 
 # --------------------------------------------------------------------------- import memory
