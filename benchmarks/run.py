@@ -13,7 +13,7 @@ every command as a subprocess, the way a user runs it, next to its baseline:
   ``python -c "import sqlmodel"``;
 - ``goaltrack score`` and ``goaltrack report coverage --format json`` for one plan, in the
   national database and in a database holding only that plan, and ``goaltrack score
-  --all-plans`` for all 98 plans.
+  --all-plans`` and ``goaltrack report coverage --all-plans`` for all 98 plans.
 
 Each figure is the median of several runs, the runs of a figure and its baseline interleaved
 (A B A B ...) so that the machine's other load falls on both alike; peak memory is each
@@ -373,9 +373,11 @@ def bench_scoring(paths: dict[str, Path], work: Path, runs: int) -> list[Row]:
     cov_one = Case("the same plan in a 1-plan DB",
                    lambda: gt("report", "coverage", "--plan", slug, "--format", "json", db=one))
     score_all = Case("goaltrack score --all-plans", lambda: gt("score", "--all-plans", "--format", "json", db=nat))
+    cov_all = Case("goaltrack report coverage --all-plans",
+                   lambda: gt("report", "coverage", "--all-plans", "--format", "json", db=nat))
     sqlmodel = Case('python -c "import sqlmodel"', lambda: [PY, "-c", "import sqlmodel"])
     log(f"scoring and coverage: {runs} runs each")
-    interleave([score_nat, score_one, cov_nat, cov_one, score_all, sqlmodel], runs, work, warmup=True)
+    interleave([score_nat, score_one, cov_nat, cov_one, score_all, cov_all, sqlmodel], runs, work, warmup=True)
     n_meas = count_rows(nat, "measurement")
     n_plans = count_rows(nat, "plan")
     rows = [
@@ -387,6 +389,10 @@ def bench_scoring(paths: dict[str, Path], work: Path, runs: int) -> list[Row]:
             score_all.median() / sqlmodel.median(), "< 5 s", score_all.median() < 5, score_all.peak(), sqlmodel.peak(),
             len(score_all.runs), cpu_ratio=score_all.median("cpu") / sqlmodel.median("cpu"),
             detail=_detail(score_all, sqlmodel)),
+        Row(f"report coverage --all-plans ({n_plans} plans)", cov_all.median(), "s", sqlmodel.label, sqlmodel.median(),
+            cov_all.median() / sqlmodel.median(), "(none)", None, cov_all.peak(), sqlmodel.peak(),
+            len(cov_all.runs), cpu_ratio=cov_all.median("cpu") / sqlmodel.median("cpu"),
+            detail=_detail(cov_all, sqlmodel)),
     ]
     rows[1].met = bool(rows[1].met) and cov_nat.median() < 1.0
     return rows

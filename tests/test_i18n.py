@@ -139,7 +139,7 @@ def report_labels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[set[str]
     from goaltrack.db import plan_id_for
     from goaltrack.reports.budget import build_budget
     from goaltrack.reports.common import ReportOptions
-    from goaltrack.reports.coverage import build_coverage
+    from goaltrack.reports.coverage import build_coverage, build_national_coverage
     from goaltrack.reports.progress import build_progress
 
     with pytest.MonkeyPatch.context() as mp:
@@ -152,6 +152,7 @@ def report_labels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[set[str]
             o = ReportOptions()
             reports = [
                 build_coverage(conn, app.plugins, pid, o, settings={}),
+                build_national_coverage(conn, o),
                 build_budget(conn, pid, o),
                 build_progress(conn, app.plugins, pid, o, settings={}),
                 checks_report(conn, pid, run_checks(conn, app.plugins, pid, settings={}, options=o), o),

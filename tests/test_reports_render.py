@@ -425,7 +425,10 @@ def test_docs_document_every_json_key(snapshot_db: Path) -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "reports.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([^`]+)` \|", docs, re.M))
     check = json.loads(invoke_check_json(snapshot_db))
-    for name, data in [(k, json.loads(report(snapshot_db, k, "json"))) for k in KINDS] + [("check", check)]:
+    national = json.loads(report(snapshot_db, "coverage", "json", "--all-plans"))
+    for name, data in [(k, json.loads(report(snapshot_db, k, "json"))) for k in KINDS] + [
+        ("check", check), ("coverage --all-plans", national),
+    ]:
         for path in sorted(set(_key_paths(data))):
             path = path.replace("groups[].hovedfunktioner[].accounts[].", "accounts[].")
             assert path in documented, f"docs/reports.md does not document {name} JSON key {path!r}"

@@ -112,6 +112,10 @@ TABLE_LABELS = (
     N_("Rule"), N_("Score"), N_("Severity"), N_("Source"), N_("Status"), N_("Sum of lines"),
     N_("Target"), N_("Target groups"), N_("Title"), N_("Unit"), N_("Value"), N_("Verdict"),
     N_("Year"), N_("yes"), N_("no"),
+    # report coverage --all-plans
+    N_("With data"), N_("National goal"), N_("Plans"), N_("Covered"), N_("Partial"), N_("Uncovered"),
+    N_("No initiative"), N_("No indicator data"), N_("No account"), N_("National goals by plan"),
+    N_("National goals across plans"),
 )
 
 # Units a plan may give an indicator whose values are percentages (12.4 means 12.4 %).

@@ -49,6 +49,16 @@ def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, out
     settings = app.config.values
     if fmt not in app.plugins.output_formats:
         render(app, None, fmt)  # type: ignore[arg-type]  # raises the usage error naming the formats
+    if extra.pop("all_plans", False):
+        from goaltrack.errors import UsageError
+        from goaltrack.reports.coverage import build_national_coverage
+
+        if plan_slug or extra.get("compare_plan"):
+            raise UsageError("--all-plans covers every plan; it cannot be combined with --plan or --compare-plan")
+        with app.engine().connect() as conn:
+            report = build_national_coverage(conn, options)
+        emit(render(app, report, fmt, lang=lang, templates_dir=templates_dir, stamp=options.stamp), output)
+        return
     with app.engine().connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
         other = plan_id_for(conn, extra.pop("compare_plan")) if extra.get("compare_plan") else None
@@ -71,10 +81,15 @@ def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, out
 @report_group.command(name="coverage")
 @report_options
 @click.option("--compare-plan", metavar="SLUG", help="Compare the goals with another loaded plan (e.g. another year's).")
+@click.option("--all-plans", is_flag=True,
+              help="Every plan in the database: each plan's goals with their coverage level, and each goal "
+                   "across plans.")
 @pass_app
 def report_coverage(app: AppContext, **kw: Any) -> None:
     """Goal coverage: for each national goal its focus areas, initiatives, target groups,
-    indicators, budget, score and coverage level; two matrices; the gaps."""
+    indicators, budget, score and coverage level; two matrices; the gaps. With
+    --all-plans, the national view: every plan's goals and their coverage level, and per
+    goal in how many plans it has no initiative, no indicator data or no account."""
     _run(app, "coverage", **kw)
 
 

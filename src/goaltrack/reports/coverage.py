@@ -25,7 +25,7 @@ from goaltrack import models as m
 from goaltrack.checks import finding_json, run_checks
 from goaltrack.interfaces import Column, Report, Table
 from goaltrack.listing import Links
-from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+from goaltrack.reports.common import REPORT_SCHEMA_VERSION, ReportOptions, envelope, plan_meta
 from goaltrack.scoring import score_plan
 
 if TYPE_CHECKING:
@@ -83,38 +83,14 @@ def build_coverage(
 
     goal_entries = []
     for g in goals:
-        into = links.into[("national_goal", g.id)]
-        g_areas = [(area_by_id[lk.src_id], lk) for lk in into if lk.src_kind == "focus_area"]
-        g_inits: dict[int, dict[str, Any]] = {}
-        for lk in into:
-            if lk.src_kind == "initiative":
-                g_inits[lk.src_id] = {"basis": lk.basis, "via": None}
-        for area, lk in g_areas:
-            for ini in inits_by_area.get(area.id, []):
-                g_inits.setdefault(ini.id, {"basis": lk.basis, "via": area.code})
-        g_inds: dict[int, dict[str, Any]] = {}
-        for lk in into:
-            if lk.src_kind == "indicator":
-                g_inds[lk.src_id] = {"basis": lk.basis, "via": None}
-        for kind, ids in (("focus_area", [a.id for a, _ in g_areas]), ("initiative", list(g_inits))):
-            for item_id in ids:
-                for lk in links.into[(kind, item_id)]:
-                    if lk.src_kind == "indicator":
-                        via = area_by_id[item_id].code if kind == "focus_area" else ini_by_id[item_id].code
-                        g_inds.setdefault(lk.src_id, {"basis": lk.basis, "via": via})
+        reach = _Reach(links, g.id, area_by_id, ini_by_id, inits_by_area)
+        g_areas, g_inits, g_inds, g_accounts = reach.areas, reach.initiatives, reach.indicators, reach.accounts
         reached_groups: dict[int, list[str]] = defaultdict(list)
         for ini_id in g_inits:
             for lk in links.out[("initiative", ini_id)]:
                 if lk.dst_kind == "target_group":
                     reached_groups[lk.dst_id].append(ini_by_id[ini_id].code)
         money: dict[str, float] = defaultdict(float)
-        g_accounts: dict[int, dict[str, Any]] = {}
-        for kind, ids in (("focus_area", [a.id for a, _ in g_areas]), ("initiative", list(g_inits))):
-            for item_id in ids:
-                for lk in links.into[(kind, item_id)]:
-                    if lk.src_kind == "account" and lk.src_id not in g_accounts:
-                        via = area_by_id[item_id].code if kind == "focus_area" else ini_by_id[item_id].code
-                        g_accounts[lk.src_id] = {"share": lk.share, "basis": lk.basis, "via": via}
         for account_id, info in g_accounts.items():
             factor = (info["share"] / 100.0) if info["share"] is not None else 1.0
             for year, amount in amounts.get(account_id, {}).items():
@@ -136,7 +112,7 @@ def build_coverage(
         gnode = goal_nodes[g.code]
         goal_entries.append({
             "code": g.code, "title": g.title, "new": bool(g.new),
-            "coverage": _level(len(g_inits), with_data, bool(g_areas or g_inits or g_inds)),
+            "coverage": reach.level(with_data),
             "focus_areas": [{"code": a.code, "title": a.title, "level": a.level, "basis": lk.basis} for a, lk in g_areas],
             "initiatives": [
                 {"code": ini_by_id[i].code, "title": ini_by_id[i].title, "basis": info["basis"], "via": info["via"],
@@ -224,6 +200,41 @@ def build_coverage(
     return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
 
 
+class _Reach:
+    """What serves national goal ``goal_id``: the focus areas linked to it; the initiatives
+    linked to it or under those areas; the indicators measuring the goal, those areas or
+    those initiatives; the accounts linked to those areas or initiatives. Each with the
+    basis of the link that brought it in and the item it came ``via`` (None: linked directly)."""
+
+    def __init__(self, links: Links, goal_id: int, area_by_id: dict[int, Any], ini_by_id: dict[int, Any],
+                 inits_by_area: dict[int, list[Any]]) -> None:
+        into = links.into[("national_goal", goal_id)]
+        self.areas = [(area_by_id[lk.src_id], lk) for lk in into if lk.src_kind == "focus_area"]
+        self.initiatives: dict[int, dict[str, Any]] = {}
+        for lk in into:
+            if lk.src_kind == "initiative":
+                self.initiatives[lk.src_id] = {"basis": lk.basis, "via": None}
+        for area, lk in self.areas:
+            for ini in inits_by_area.get(area.id, []):
+                self.initiatives.setdefault(ini.id, {"basis": lk.basis, "via": area.code})
+        self.indicators: dict[int, dict[str, Any]] = {}
+        for lk in into:
+            if lk.src_kind == "indicator":
+                self.indicators[lk.src_id] = {"basis": lk.basis, "via": None}
+        self.accounts: dict[int, dict[str, Any]] = {}
+        for kind, ids in (("focus_area", [a.id for a, _ in self.areas]), ("initiative", list(self.initiatives))):
+            for item_id in ids:
+                via = area_by_id[item_id].code if kind == "focus_area" else ini_by_id[item_id].code
+                for lk in links.into[(kind, item_id)]:
+                    if lk.src_kind == "indicator":
+                        self.indicators.setdefault(lk.src_id, {"basis": lk.basis, "via": via})
+                    elif lk.src_kind == "account" and lk.src_id not in self.accounts:
+                        self.accounts[lk.src_id] = {"share": lk.share, "basis": lk.basis, "via": via}
+
+    def level(self, indicators_with_data: int) -> str:
+        return _level(len(self.initiatives), indicators_with_data, bool(self.areas or self.initiatives or self.indicators))
+
+
 def _cell(links: Links, kind: str, area_id: int, goal_id: int, initiatives: int) -> dict[str, Any]:
     link = next((lk for lk in links.out[(kind, area_id)] if lk.dst_kind == "national_goal" and lk.dst_id == goal_id), None)
     return {"basis": link.basis if link else None, "initiatives": initiatives if link else 0}
@@ -254,3 +265,94 @@ def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[s
         "only_here": [{"code": e["code"], "title": e["title"]} for k, e in mine.items() if k not in theirs],
         "only_there": [{"code": r.code, "title": r.title} for k, r in theirs.items() if k not in mine],
     }
+
+
+def build_national_coverage(conn: Connection, options: ReportOptions) -> Report:
+    """Coverage of every plan in the database (``report coverage --all-plans``): for each plan
+    and national goal, its coverage level (as in the plan's own coverage report) and how many
+    focus areas, initiatives, indicators (and of those, with data) and accounts serve it;
+    then, per national goal title, in how many plans it is covered, partial or uncovered, and
+    in how many it has no initiative, no indicator with data, or no account behind it.
+
+    The question a ministry asks of all plans at once. Plans are read one at a time (memory
+    stays that of one plan); each in a few set-based queries, without scoring (``score
+    --all-plans`` gives the scores)."""
+    from goaltrack.measurements import latest_values_of_plan
+
+    pt = m.Plan.__table__  # type: ignore[attr-defined]
+    plans_out: list[dict[str, Any]] = []
+    for plan in conn.execute(select(pt.c.id, pt.c.slug, pt.c.title).order_by(pt.c.slug)).all():
+        links = Links(conn, [plan.id])
+
+        def rows(model: type[Any], plan_id: int = plan.id) -> list[Any]:
+            t = model.__table__
+            columns = [t.c.id, t.c.code] + [t.c[c] for c in ("title", "level", "focus_area_id") if c in t.c]
+            return list(conn.execute(select(*columns).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)).all())
+
+        goals, areas, initiatives = rows(m.NationalGoal), rows(m.FocusArea), rows(m.Initiative)
+        area_by_id = {a.id: a for a in areas}
+        ini_by_id = {i.id: i for i in initiatives}
+        inits_by_area: dict[int, list[Any]] = defaultdict(list)
+        for i in initiatives:
+            if i.focus_area_id is not None:
+                inits_by_area[i.focus_area_id].append(i)
+        with_data = set(latest_values_of_plan(conn, plan.id, as_of=options.as_of))
+        entries = []
+        for g in goals:
+            reach = _Reach(links, g.id, area_by_id, ini_by_id, inits_by_area)
+            measured = sum(1 for i in reach.indicators if i in with_data)
+            entries.append({
+                "code": g.code, "title": g.title, "coverage": reach.level(measured),
+                "focus_areas": len(reach.areas), "initiatives": len(reach.initiatives),
+                "indicators": len(reach.indicators), "indicators_with_data": measured,
+                "accounts": len(reach.accounts),
+            })
+        levels = [e["coverage"] for e in entries]
+        plans_out.append({
+            "plan": plan.slug, "title": plan.title,
+            "overall": "covered" if levels and all(x == "covered" for x in levels) else (
+                "uncovered" if all(x == "uncovered" for x in levels) else "partial"),
+            "goals": entries,
+        })
+
+    by_title: dict[str, dict[str, Any]] = {}
+    for p in plans_out:
+        for e in p["goals"]:
+            t = by_title.setdefault(_norm(e["title"]), {
+                "title": e["title"], "plans": 0, "covered": 0, "partial": 0, "uncovered": 0,
+                "no_initiative": 0, "no_indicator_data": 0, "no_account": 0,
+            })
+            t["plans"] += 1
+            t[e["coverage"]] += 1
+            t["no_initiative"] += not e["initiatives"]
+            t["no_indicator_data"] += not e["indicators_with_data"]
+            t["no_account"] += not e["accounts"]
+    goals_by_title = sorted(by_title.values(), key=lambda t: (_norm(t["title"]), t["title"]))
+    every = [e["coverage"] for p in plans_out for e in p["goals"]]
+    summary = {"plans": len(plans_out), "goals": len(every), "covered": every.count("covered"),
+               "partial": every.count("partial"), "uncovered": every.count("uncovered")}
+    meta = {
+        "schema_version": REPORT_SCHEMA_VERSION, "report": "coverage-national",
+        "as_of": options.as_of.isoformat() if options.as_of else None, "generated_at": options.stamp,
+    }
+    data = envelope(meta, summary=summary, plans=plans_out, goals_by_title=goals_by_title)
+
+    cols = [Column("plan", "Plan"), Column("code", "Goal"), Column("title", "Title"), Column("coverage", "Coverage"),
+            Column("focus_areas", "Focus areas", "int"), Column("initiatives", "Initiatives", "int"),
+            Column("indicators", "Indicators", "int"), Column("indicators_with_data", "With data", "int"),
+            Column("accounts", "Accounts", "int")]
+    table_rows = [
+        (p["plan"], e["code"], e["title"], e["coverage"], e["focus_areas"], e["initiatives"], e["indicators"],
+         e["indicators_with_data"], e["accounts"])
+        for p in plans_out for e in p["goals"]
+    ]
+    title_cols = [Column("title", "National goal"), Column("plans", "Plans", "int"),
+                  Column("covered", "Covered", "int"), Column("partial", "Partial", "int"),
+                  Column("uncovered", "Uncovered", "int"), Column("no_initiative", "No initiative", "int"),
+                  Column("no_indicator_data", "No indicator data", "int"), Column("no_account", "No account", "int")]
+    title_rows = [tuple(t[c.key] for c in title_cols) for t in goals_by_title]
+    tables = [
+        Table("goals", "National goals by plan", cols, table_rows),
+        Table("goals_by_title", "National goals across plans", title_cols, title_rows),
+    ]
+    return Report("coverage-national", f"Goal coverage: {len(plans_out)} plans", data, tables, meta)
