@@ -112,3 +112,27 @@ def test_all_plans_in_a_subprocess(national: str, tmp_path: Path) -> None:
     assert proc.stdout.splitlines()[:2] == [
         "# goals", "plan,code,title,coverage,focus_areas,initiatives,indicators,indicators_with_data,accounts",
     ]
+
+
+def test_score_all_plans_in_worker_processes_is_the_same(national: str) -> None:
+    """--jobs 2 forks two workers with their own connections; the output is byte for byte
+    that of --jobs 1 (every plan in this process, one transaction)."""
+    one = invoke("--db", national, "score", "--all-plans", "--format", "json", "--jobs", "1")
+    two = invoke("--db", national, "score", "--all-plans", "--format", "json", "--jobs", "2")
+    auto = invoke("--db", national, "score", "--all-plans", "--format", "json")
+    assert one == two == auto
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_error_in_a_worker_is_the_same_one_line_error(national: str, jobs: str, tmp_path: Path) -> None:
+    config = tmp_path / "goaltrack.toml"
+    config.write_text('[scoring]\nmethod = "no-such-method"\n', encoding="utf-8")
+    proc = run_cli("--db", national, "--config", config, "score", "--all-plans", "--jobs", jobs, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: indicator ") and "unknown scoring method 'no-such-method'" in lines[0]
+
+
+def test_jobs_only_with_all_plans(national: str, tmp_path: Path) -> None:
+    proc = run_cli("--db", national, "score", "--plan", "tiny-library", "--jobs", "2", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr.strip()) == (2, "Error: --jobs applies to --all-plans")

@@ -477,20 +477,23 @@ def scores_report(scores: PlanScores) -> Report:
                   meta={"plan": scores.plan_slug})
 
 
-def scores_report_all(all_scores: Iterable[PlanScores], as_of: dt.date | None) -> Report:
+def goals_summary(s: PlanScores) -> dict[str, Any]:
+    """A plan's national goals with their scores: what ``score --all-plans`` shows of it."""
+    return {
+        "plan": s.plan_slug, "title": s.plan_title,
+        "national_goals": [
+            {"code": g.code, "title": g.title, "score": None if g.score is None else round(g.score, 4),
+             "status": g.status, "with_data": g.with_data, "without_data": g.without_data, "example_data": g.example}
+            for g in s.goals
+        ],
+    }
+
+
+def scores_report_all(summaries: Iterable[dict[str, Any]], as_of: dt.date | None) -> Report:
     """Every plan's scores (``score --all-plans``), the national view: each plan's national
-    goals with their scores (``score --plan SLUG`` gives one plan's whole tree). Each plan's
-    tree is dropped once summed up, so ``all_scores`` may be a generator."""
-    plans: list[dict[str, Any]] = []
-    for s in all_scores:
-        plans.append({
-            "plan": s.plan_slug, "title": s.plan_title,
-            "national_goals": [
-                {"code": g.code, "title": g.title, "score": None if g.score is None else round(g.score, 4),
-                 "status": g.status, "with_data": g.with_data, "without_data": g.without_data, "example_data": g.example}
-                for g in s.goals
-            ],
-        })
+    goals with their scores (:func:`goals_summary`; ``score --plan SLUG`` gives one plan's
+    whole tree)."""
+    plans = list(summaries)
     cols = [Column("plan", "Plan"), Column("code", "Goal"), Column("title", "Title"), Column("score", "Score", "number"),
             Column("status", "Status"), Column("data", "With data"), Column("example", "Data")]
     rows = [

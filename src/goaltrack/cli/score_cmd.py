@@ -17,10 +17,13 @@ from goaltrack.context import AppContext
 @click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT", help="table, json or csv.")
 @click.option("--explain", metavar="CODE", help="Print the full calculation for one goal, area, initiative or indicator.")
 @click.option("--all-plans", is_flag=True, help="Score every plan in the database (a table of each plan's national goals).")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="With --all-plans: score plans in N worker processes; 0 = one per CPU (at most 4), "
+                   "1 = in this process, in one transaction. The output is the same.")
 @output_option()
 @pass_app
 def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None, fmt: str, explain: str | None,
-              all_plans: bool, output: Path | None) -> None:
+              all_plans: bool, jobs: int, output: Path | None) -> None:
     """Score every indicator and roll the scores up to initiatives, focus areas and
     national goals. Items without data are shown as no-data, never counted as zero."""
     from goaltrack.db import plan_id_for
@@ -37,14 +40,19 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
         from sqlalchemy import select
 
         from goaltrack.models import Plan
+        from goaltrack.national import score_all_plans
 
         day = as_of.date() if as_of else None
         settings = app.config.values.get("scoring", {})
         with app.engine().connect() as conn:
             ids = [r[0] for r in conn.execute(select(Plan.id).order_by(Plan.slug))]  # type: ignore[call-overload]
-            report = scores_report_all((score_plan(conn, app.plugins, i, as_of=day, settings=settings) for i in ids), day)
-        emit(render(app, report, fmt), output)
+            summaries = score_all_plans(conn, app.db_url, app.plugins, ids, as_of=day, settings=settings, jobs=jobs)
+        emit(render(app, scores_report_all(summaries, day), fmt), output)
         return
+    if jobs:
+        from goaltrack.errors import UsageError
+
+        raise UsageError("--jobs applies to --all-plans")
     with app.engine().connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
         scores = score_plan(conn, app.plugins, plan_id, as_of=as_of.date() if as_of else None,
