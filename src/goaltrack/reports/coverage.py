@@ -61,10 +61,7 @@ def build_coverage(
     ini_by_id = {i.id: i for i in initiatives}
     ind_by_id = {i.id: i for i in indicators}
     acc_by_id = {a.id: a for a in accounts}
-    inits_by_area: dict[int, list[Any]] = defaultdict(list)
-    for i in initiatives:
-        if i.focus_area_id is not None:
-            inits_by_area[i.focus_area_id].append(i)
+    inits_by_area = _initiatives_by_area(initiatives)
     ind_nodes = {n.code: n for n in scores.indicators}
     goal_nodes = {n.code: n for n in scores.goals}
     ini_nodes = {n.code: n for n in scores.initiatives}
@@ -200,6 +197,14 @@ def build_coverage(
     return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
 
 
+def _initiatives_by_area(initiatives: list[Any]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for i in initiatives:
+        if i.focus_area_id is not None:
+            out[i.focus_area_id].append(i)
+    return out
+
+
 class _Reach:
     """What serves national goal ``goal_id``: the focus areas linked to it; the initiatives
     linked to it or under those areas; the indicators measuring the goal, those areas or
@@ -292,10 +297,7 @@ def build_national_coverage(conn: Connection, options: ReportOptions) -> Report:
         goals, areas, initiatives = rows(m.NationalGoal), rows(m.FocusArea), rows(m.Initiative)
         area_by_id = {a.id: a for a in areas}
         ini_by_id = {i.id: i for i in initiatives}
-        inits_by_area: dict[int, list[Any]] = defaultdict(list)
-        for i in initiatives:
-            if i.focus_area_id is not None:
-                inits_by_area[i.focus_area_id].append(i)
+        inits_by_area = _initiatives_by_area(initiatives)
         with_data = set(latest_values_of_plan(conn, plan.id, as_of=options.as_of))
         entries = []
         for g in goals:
