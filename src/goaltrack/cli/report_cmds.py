@@ -25,7 +25,8 @@ def report_options(f: F) -> F:
         click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Directory with templates that override the built-in ones."),
         click.option("--stamp", is_flag=True, help="Print the time of generation (makes output differ between runs)."),
-        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Use the data known on DATE."),
+        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="As of DATE (YYYY-MM-DD): only values for periods that end by then, and statuses "
+                                                                        "recorded by then."),
     ]):
         f = decorator(f)
     return f

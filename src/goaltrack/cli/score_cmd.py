@@ -13,7 +13,8 @@ from goaltrack.context import AppContext
 
 @click.command(name="score")
 @plan_option()
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Score with the data known on DATE (YYYY-MM-DD).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Score as of DATE (YYYY-MM-DD): only values for periods that end by then, and "
+                   "statuses recorded by then.")
 @click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT", help="table, json or csv.")
 @click.option("--explain", metavar="CODE", help="Print the full calculation for one goal, area, initiative or indicator.")
 @click.option("--all-plans", is_flag=True, help="Score every plan in the database (a table of each plan's national goals).")
