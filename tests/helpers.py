@@ -156,6 +156,20 @@ def run_cli(
 # --------------------------------------------------------------------------- databases
 
 
+def bundled_db_in(where: Path, env: Mapping[str, str]) -> Path:
+    """``WHERE/bundled.db`` with the bundled plan loaded by ``goaltrack plan load`` in a
+    subprocess run in ``where`` with environment ``env``: the starting point many test
+    modules copy for each case."""
+    db = where / "bundled.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "goaltrack", "--db", str(db), "plan", "load", str(BUNDLED_PLAN)],
+        capture_output=True, text=True, cwd=where, env=dict(env), timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return db
+
+
+
 def db_dump(url: str | os.PathLike[str]) -> list[tuple[Any, ...]]:
     """Every table's rows, for "the database is unchanged" assertions.
 

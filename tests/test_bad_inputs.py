@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import BUNDLED_PLAN, cli_env, db_dump
+from helpers import bundled_db_in, cli_env, db_dump
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES_FILE = CORPUS / "cases.toml"
@@ -162,17 +162,7 @@ def bundled_template(bundled_db: Path) -> Template:
 def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database with the bundled plan loaded, made once and copied for every case."""
     where = tmp_path_factory.mktemp("bundled-db")
-    db = where / "bundled.db"
-    proc = subprocess.run(
-        [sys.executable, "-m", "goaltrack", "--db", str(db), "plan", "load", str(BUNDLED_PLAN)],
-        capture_output=True,
-        text=True,
-        cwd=where,
-        env=_clean_env(HOME=str(where), XDG_CONFIG_HOME=str(where / ".config")),
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    db = bundled_db_in(where, _clean_env(HOME=str(where), XDG_CONFIG_HOME=str(where / ".config")))
     for suffix in ("-wal", "-shm"):  # the last connection's close checkpoints the WAL
         assert not Path(f"{db}{suffix}").exists() or Path(f"{db}{suffix}").stat().st_size == 0
     return db

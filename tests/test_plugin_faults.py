@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import BUNDLED_PLAN, cli_env, run_cli
+from helpers import bundled_db_in, cli_env, run_cli
 
 HOOK_RAISES = {
     "register_data_sources": "register",
@@ -40,14 +40,7 @@ HOOK_RAISES = {
 @pytest.fixture(scope="module")
 def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("faults-db")
-    db = where / "bundled.db"
-    proc = subprocess.run(
-        [sys.executable, "-m", "goaltrack", "--db", str(db), "plan", "load", str(BUNDLED_PLAN)],
-        capture_output=True, text=True, cwd=where, env=cli_env({"GOALTRACK_DB": str(db)}),
-        timeout=300, check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return db
+    return bundled_db_in(where, cli_env({"GOALTRACK_DB": str(where / "bundled.db")}))
 
 
 @pytest.fixture

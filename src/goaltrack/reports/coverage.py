@@ -197,6 +197,14 @@ def build_coverage(
     return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
 
 
+def _reach_rows(conn: Connection, model: type[Any], plan_id: int) -> list[Any]:
+    """A plan's goals, focus areas or initiatives, in plan order, with what :class:`_Reach`
+    reads of them (id, code, title, and level or focus area where the table has one)."""
+    t = model.__table__
+    columns = [t.c.id, t.c.code] + [t.c[c] for c in ("title", "level", "focus_area_id") if c in t.c]
+    return list(conn.execute(select(*columns).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)).all())
+
+
 def _initiatives_by_area(initiatives: list[Any]) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = defaultdict(list)
     for i in initiatives:
@@ -288,13 +296,7 @@ def build_national_coverage(conn: Connection, options: ReportOptions) -> Report:
     plans_out: list[dict[str, Any]] = []
     for plan in conn.execute(select(pt.c.id, pt.c.slug, pt.c.title).order_by(pt.c.slug)).all():
         links = Links(conn, [plan.id])
-
-        def rows(model: type[Any], plan_id: int = plan.id) -> list[Any]:
-            t = model.__table__
-            columns = [t.c.id, t.c.code] + [t.c[c] for c in ("title", "level", "focus_area_id") if c in t.c]
-            return list(conn.execute(select(*columns).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)).all())
-
-        goals, areas, initiatives = rows(m.NationalGoal), rows(m.FocusArea), rows(m.Initiative)
+        goals, areas, initiatives = (_reach_rows(conn, model, plan.id) for model in (m.NationalGoal, m.FocusArea, m.Initiative))
         area_by_id = {a.id: a for a in areas}
         ini_by_id = {i.id: i for i in initiatives}
         inits_by_area = _initiatives_by_area(initiatives)
