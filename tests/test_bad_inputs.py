@@ -38,7 +38,7 @@ from helpers import bundled_db_in, cli_env, db_dump
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES_FILE = CORPUS / "cases.toml"
-CATEGORIES = ("plan", "csv", "cli", "config")
+CATEGORIES = ("plan", "csv", "cli", "config", "output")
 UNEXPECTED = "run with --debug for the traceback"  # goaltrack.errors.describe_unexpected
 MAX_LINE = 1000  # no stderr line may be longer: inputs are quoted, never echoed whole
 MAX_STDERR = 40_000
@@ -63,6 +63,9 @@ class Case:
     stdout: str = ""
     db: str = "bundled"  # "bundled": the bundled plan loaded; "none": no database file
     env: dict[str, str] = dc_field(default_factory=dict)
+    # (kind, name, target): a "symlink" or "hardlink" NAME in the case's directory to TARGET
+    # (placeholders allowed), made before the run, so it is no file the command created
+    links: tuple[tuple[str, str, str], ...] = ()
     note: str = ""
 
     @property
@@ -76,6 +79,7 @@ def load_cases() -> list[Case]:
     for entry in raw["case"]:
         entry = dict(entry)
         entry["args"] = tuple(entry["args"])
+        entry["links"] = tuple(tuple(link) for link in entry.get("links", ()))
         cases.append(Case(**entry))
     return cases
 
@@ -227,6 +231,14 @@ def prepare(case: Case, root: Path, bundled: Path) -> Run:
         GENERATORS[case.generate](dest)
         subs["file"] = str(dest)
         inputs.append(dest)
+    for kind, name, target in case.links:
+        link = root / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "symlink":
+            link.symlink_to(target.format(**subs))
+        else:
+            assert kind == "hardlink", kind
+            os.link(target.format(**subs), link)
     run = Run(case, root, subs, {p: _sha(p) for p in inputs}, _tree(root), db)
     run.args = [a.format(**subs) for a in case.args]
     return run
@@ -362,6 +374,9 @@ def test_corpus_is_complete() -> None:
     assert set(per_category) == set(CATEGORIES), per_category
     assert per_category["plan"] >= 30 and per_category["csv"] >= 15
     assert per_category["cli"] >= 10 and per_category["config"] >= 8
+    assert per_category["output"] >= 20
+    link_kinds = {kind for c in CASES for kind, _name, _target in c.links}
+    assert link_kinds == {"symlink", "hardlink"}, link_kinds
     used = {c.file for c in CASES} | {c.file2 for c in CASES}
     on_disk = {
         p.relative_to(CORPUS).as_posix()

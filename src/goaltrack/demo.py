@@ -35,8 +35,20 @@ DEMO_REPORTS: tuple[tuple[str, str], ...] = (
 """(report, format) pairs the demo writes, as ``<report>.<extension>``."""
 
 
-def run_demo(app: AppContext, out_dir: Path, *, echo: Callable[[str], None]) -> Path:
-    """Load the bundled plan into ``out_dir/goaltrack.db`` (made anew) and show it at work."""
+def demo_files(app: AppContext, out_dir: Path) -> list[Path]:
+    """The files :func:`run_demo` writes into ``out_dir``: the database, then the reports."""
+    reports = [out_dir / f"{kind}.{app.plugins.get('output_formats', fmt).extension}" for kind, fmt in DEMO_REPORTS]
+    return [out_dir / "goaltrack.db", *reports]
+
+
+def run_demo(
+    app: AppContext, out_dir: Path, *, echo: Callable[[str], None], wrote: Callable[[Path], None] | None = None
+) -> Path:
+    """Load the bundled plan into ``out_dir/goaltrack.db`` (made anew) and show it at work.
+
+    ``wrote`` is called with each report once it is in place, and with the database once it
+    is closed.
+    """
     from goaltrack.bundled import bundled_plan
     from goaltrack.config import recorder_name
     from goaltrack.db import open_engine, plan_id_for
@@ -93,9 +105,11 @@ def run_demo(app: AppContext, out_dir: Path, *, echo: Callable[[str], None]) -> 
             echo(f"  {goal.code:<6}{score}{mark} {goal.status:<10} "
                  f"{goal.with_data}/{goal.with_data + goal.without_data} linked items with data  {goal.title}")
         with engine.connect() as conn:
-            written, summary, counts = _write_reports(app, conn, plan_id, out_dir)
+            written, summary, counts = _write_reports(app, conn, plan_id, out_dir, wrote)
     finally:
         engine.dispose()
+    if wrote is not None:
+        wrote(db_path)  # closed: the last connection has moved the WAL into the file
     echo("")
     echo(
         f"Coverage: {summary['covered']} of {summary['goals']} national goals covered, "
@@ -126,7 +140,7 @@ _DESCRIPTIONS = {
 
 
 def _write_reports(
-    app: AppContext, conn: Connection, plan_id: int, out_dir: Path
+    app: AppContext, conn: Connection, plan_id: int, out_dir: Path, wrote: Callable[[Path], None] | None = None
 ) -> tuple[list[Path], dict[str, Any], dict[str, int]]:
     """Render :data:`DEMO_REPORTS` into ``out_dir``; the coverage summary and check counts."""
     from goaltrack.checks import run_checks
@@ -145,11 +159,11 @@ def _write_reports(
         "progress": build_progress(conn, app.plugins, plan_id, options, settings=settings),
     }
     written = []
-    for kind, fmt in DEMO_REPORTS:
-        output = app.plugins.get("output_formats", fmt)
-        path = out_dir / f"{kind}.{output.extension}"
+    for (kind, fmt), path in zip(DEMO_REPORTS, demo_files(app, out_dir)[1:], strict=True):
         write_atomic(path, render(app, reports[kind], fmt))
         written.append(path)
+        if wrote is not None:
+            wrote(path)
     findings = run_checks(conn, app.plugins, plan_id, settings=settings.get("checks", {}), options=options)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
     return written, reports["coverage"].data["summary"], counts

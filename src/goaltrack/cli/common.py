@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -85,8 +85,51 @@ def output_option() -> Callable[[F], F]:
     )
 
 
+def guard_outputs(
+    outputs: Iterable[tuple[str, Path | None]],
+    inputs: Iterable[tuple[str, Path | None]] = (),
+    *,
+    app: AppContext | None = None,
+) -> None:
+    """Refuse, before any work, an output that is the database, an input or another output.
+
+    Every command that writes a file calls this first with ``(option, path)`` pairs for what
+    it writes and ``(what, path)`` pairs for what it reads (see
+    :func:`goaltrack.fileio.check_outputs`); the database and the config file are added here.
+    Nothing is looked up when no output is given, so writing to stdout needs no config.
+    """
+    outputs = list(outputs)
+    if all(path is None for _label, path in outputs):
+        return
+    from sqlalchemy.exc import ArgumentError
+
+    from goaltrack.db import sqlite_path
+    from goaltrack.fileio import check_outputs
+
+    if app is None:
+        app = ensure_app(click.get_current_context())
+    try:
+        database = sqlite_path(app.db_url)
+    except (ArgumentError, ValueError):  # an unparsable --db: opening it says so, in one line
+        database = None
+    config = [("config file", app.config.path)]
+    check_outputs(outputs, inputs=[*inputs, *config], database=database)
+
+
+def announce_written(path: Path) -> None:
+    """``wrote PATH (SIZE)`` on stderr, once the file is in place (stdout stays the output)."""
+    from goaltrack.fileio import wrote_message
+
+    click.echo(wrote_message(path), err=True)
+
+
 def emit(text: str | bytes, output: Path | None) -> None:
-    """Write to ``output`` atomically, or to stdout."""
+    """Write to ``output`` atomically (and say so on stderr), or to stdout.
+
+    The command must have called :func:`guard_outputs` for ``output`` before its work; the
+    check is repeated here (the database and config file only) for a plugin's command that
+    did not, since refusing late still beats replacing the database.
+    """
     if output is None:
         if isinstance(text, bytes):
             import sys
@@ -98,4 +141,8 @@ def emit(text: str | bytes, output: Path | None) -> None:
         return
     from goaltrack.fileio import write_atomic
 
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        guard_outputs([("-o", output)], app=ensure_app(ctx))
     write_atomic(output, text)
+    announce_written(output)

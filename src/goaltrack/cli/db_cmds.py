@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from goaltrack.cli.common import pass_app
+from goaltrack.cli.common import guard_outputs, pass_app
 from goaltrack.context import AppContext
 
 if TYPE_CHECKING:
@@ -131,9 +131,18 @@ def db_copy(app: AppContext, target_url: str, force: bool) -> None:
     ids included, and checked before it is committed: row counts and a sha256 checksum per
     table must match the source's; both are printed.
     """
-    from goaltrack.db import _display, normalise_url, open_engine
+    from sqlalchemy.exc import ArgumentError
+
+    from goaltrack.db import _display, normalise_url, open_engine, sqlite_path
     from goaltrack.dbcopy import TableResult, copy_database
 
+    try:
+        target_file = sqlite_path(normalise_url(target_url))
+    except (ArgumentError, ValueError):  # open_engine below reports the bad URL
+        target_file = None
+    # Before either database is opened: --to the source itself (--force would empty it), one
+    # of its -wal/-shm files, or the config file.
+    guard_outputs([("--to", target_file)], app=app)
     source = app.engine()
     target = open_engine(normalise_url(target_url), create=True)
     try:

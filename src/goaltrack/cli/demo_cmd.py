@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import pass_app
+from goaltrack.cli.common import announce_written, guard_outputs, pass_app
 from goaltrack.context import AppContext
 
 
@@ -18,6 +18,8 @@ from goaltrack.context import AppContext
 @pass_app
 def demo_cmd(app: AppContext, out_dir: Path) -> None:
     """Load the bundled plan into a fresh database under --out and show what it holds."""
-    from goaltrack.demo import run_demo
+    from goaltrack.demo import demo_files, run_demo
 
-    run_demo(app, out_dir, echo=click.echo)
+    # The demo deletes and remakes DIR/goaltrack.db: never when that is the --db database.
+    guard_outputs([("--out", path) for path in demo_files(app, out_dir)], app=app)
+    run_demo(app, out_dir, echo=click.echo, wrote=announce_written)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import pass_app, plan_option
+from goaltrack.cli.common import announce_written, guard_outputs, pass_app, plan_option
 from goaltrack.context import AppContext
 
 
@@ -41,6 +41,9 @@ def import_cmd(app: AppContext, source: str, file: Path, plan_slug: str | None, 
         if not sep or not key:
             raise UsageError(f"--option {item!r}: expected KEY=VALUE")
         opts[key.strip()] = value
+    # A data source's option may name a file it reads (jobindsats' -O mapping=FILE): an input too.
+    named = [(f"the file of -O {key}", Path(value)) for key, value in opts.items() if value and Path(value).is_file()]
+    guard_outputs([("--rejects", rejects)], [("input file", file), *named], app=app)
     data_source = app.plugins.get("data_sources", source)
     engine = app.engine()
     with engine.connect() as conn:
@@ -58,3 +61,5 @@ def import_cmd(app: AppContext, source: str, file: Path, plan_slug: str | None, 
     click.echo(result.summary())
     if result.rejected and rejects is not None:
         click.echo(f"{result.rejected:,} rejected rows written to {rejects}")
+    if skip_invalid and rejects is not None:  # written (if only its header) whenever the import completes
+        announce_written(rejects)

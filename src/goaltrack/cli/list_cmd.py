@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import emit, output_option, pass_app, plan_option
+from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option
 from goaltrack.context import AppContext
 
 KINDS = ("national-goals", "focus-areas", "target-groups", "initiatives", "indicators", "accounts")
@@ -35,6 +35,7 @@ def list_cmd(app: AppContext, kind: str, plan_slug: str | None, level: str | Non
 
     if level and kind != "focus-areas":
         raise click.UsageError("--level applies to focus-areas only")
+    guard_outputs([("-o", output)], app=app)
     with app.engine().connect() as conn:
         plan_id = plan_id_for(conn, plan_slug) if plan_slug else None
         report = list_items(conn, kind, plan_id, level=level)

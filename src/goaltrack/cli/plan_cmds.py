@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import emit, output_option, pass_app
+from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app
 from goaltrack.context import AppContext
 
 
@@ -79,6 +79,7 @@ def plan_export(app: AppContext, slug: str, output: Path | None) -> None:
     from goaltrack.db import plan_id_for
     from goaltrack.planfile.export import export_plan
 
+    guard_outputs([("-o", output)], app=app)
     engine = app.engine()
     with engine.connect() as conn:
         plan_id = plan_id_for(conn, slug)
@@ -145,4 +146,6 @@ def plan_schema(output: Path | None) -> None:
 
     from goaltrack.planfile.schema import json_schema
 
+    # No database is used here, but `-o goaltrack.db` would still replace it.
+    guard_outputs([("-o", output)])
     emit(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n", output)

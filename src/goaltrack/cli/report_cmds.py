@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from goaltrack.cli.common import emit, output_option, pass_app, plan_option
+from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option
 from goaltrack.context import AppContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,6 +45,7 @@ def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, out
     from goaltrack.render import render
     from goaltrack.reports.common import ReportOptions
 
+    guard_outputs([("-o", output)], app=app)
     options = ReportOptions(as_of=as_of.date() if as_of else None,
                             stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None, lang=lang)
     settings = app.config.values

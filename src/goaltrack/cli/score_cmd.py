@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import emit, output_option, pass_app, plan_option
+from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option
 from goaltrack.context import AppContext
 
 
@@ -32,6 +32,7 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
     from goaltrack.scoring import explain as explain_item
     from goaltrack.scoring import score_plan, scores_report
 
+    guard_outputs([("-o", output)], app=app)
     if all_plans:
         from goaltrack.errors import UsageError
         from goaltrack.scoring import scores_report_all
