@@ -198,6 +198,74 @@ def db_dump(url: str | os.PathLike[str]) -> list[tuple[Any, ...]]:
         engine.dispose()
 
 
+# --------------------------------------------------------------------------- file permissions
+
+#: The capabilities that let root ignore file permission bits (write anything; read anything,
+#: enter any folder). Without them root is an ordinary owner of its files.
+DAC_CAPS = ("dac_override", "dac_read_search")
+
+
+def _probe_permissions() -> tuple[list[str], str]:
+    """(prefix, "") if ``prefix + [program, ...]`` runs a program that file permission bits
+    apply to, else ([], why not). Not root: the bits apply anyway. Root: ``setpriv`` drops
+    :data:`DAC_CAPS` from the bounding set, so the program runs as root, the owner of the
+    test's files and of the interpreter (which an unprivileged user, e.g. ``nobody``, may not
+    reach: it may live under ``/root``), without the right to bypass their modes. Checked by
+    trying to append to a read-only file."""
+    if os.geteuid() != 0:
+        return [], ""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return [], "running as root and setpriv (util-linux) is not installed"
+    prefix = [setpriv, "--bounding-set=" + ",".join(f"-{cap}" for cap in DAC_CAPS)]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "read-only"
+        probe.write_text("")
+        probe.chmod(0o444)
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-c", f"open({str(probe)!r}, 'a')"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    if proc.returncode == 0:
+        return [], "running as root and setpriv could not drop CAP_DAC_OVERRIDE (no CAP_SETPCAP?)"
+    if "PermissionError" not in proc.stderr:
+        return [], f"running as root and setpriv failed: {proc.stderr.strip()[-500:]}"
+    return prefix, ""
+
+
+_PERMISSIONS: list[tuple[list[str], str]] = []
+
+
+def permissions_prefix() -> tuple[list[str], str]:
+    """Cached :func:`_probe_permissions`: a command prefix under which chmod counts (the empty
+    list when not root), or the reason there is none (then call :func:`unavailable` with
+    ``"UNPRIVILEGED"`` in the test itself)."""
+    if not _PERMISSIONS:
+        _PERMISSIONS.append(_probe_permissions())
+    return _PERMISSIONS[0]
+
+
+def run_cli_with_permissions(
+    *args: str | os.PathLike[str],
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """:func:`run_cli` as a process that file permission bits apply to (see
+    :func:`permissions_prefix`): what a user meets with a read-only file or folder. Skips, or
+    fails in CI, when no such process can be made."""
+    prefix, why_not = permissions_prefix()
+    if why_not:
+        unavailable("UNPRIVILEGED", f"cannot run a process that file permissions apply to: {why_not}")
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "goaltrack", *map(str, args)],
+        input="", capture_output=True, text=True, encoding="utf-8", env=cli_env(env), cwd=cwd,
+        timeout=timeout, check=False,
+    )
+
+
 # --------------------------------------------------------------------------- Chromium
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tomllib
@@ -34,11 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import bundled_db_in, cli_env, db_dump
+from helpers import bundled_db_in, cli_env, db_dump, permissions_prefix, unavailable
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES_FILE = CORPUS / "cases.toml"
-CATEGORIES = ("plan", "csv", "cli", "config", "output")
+CATEGORIES = ("plan", "csv", "cli", "config", "output", "db")
 UNEXPECTED = "run with --debug for the traceback"  # goaltrack.errors.describe_unexpected
 MAX_LINE = 1000  # no stderr line may be longer: inputs are quoted, never echoed whole
 MAX_STDERR = 40_000
@@ -66,6 +67,10 @@ class Case:
     # (kind, name, target): a "symlink" or "hardlink" NAME in the case's directory to TARGET
     # (placeholders allowed), made before the run, so it is no file the command created
     links: tuple[tuple[str, str, str], ...] = ()
+    # (path, mode): chmod PATH (placeholders allowed) just before the run, undone after it; the
+    # command then runs as a process the mode applies to, also when the tests run as root
+    chmod: tuple[tuple[str, int], ...] = ()
+    mkdirs: tuple[str, ...] = ()  # directories made in the case's directory before the run
     note: str = ""
 
     @property
@@ -80,6 +85,8 @@ def load_cases() -> list[Case]:
         entry = dict(entry)
         entry["args"] = tuple(entry["args"])
         entry["links"] = tuple(tuple(link) for link in entry.get("links", ()))
+        entry["chmod"] = tuple(tuple(change) for change in entry.get("chmod", ()))
+        entry["mkdirs"] = tuple(entry.get("mkdirs", ()))
         cases.append(Case(**entry))
     return cases
 
@@ -187,6 +194,7 @@ class Run:
     db: Path
     args: list[str] = dc_field(default_factory=list)
     proc: subprocess.CompletedProcess[str] | None = None
+    not_run: str = ""  # why a case with chmod could not run (see helpers.permissions_prefix)
 
 
 def _sha(path: Path) -> str | None:
@@ -231,6 +239,8 @@ def prepare(case: Case, root: Path, bundled: Path) -> Run:
         GENERATORS[case.generate](dest)
         subs["file"] = str(dest)
         inputs.append(dest)
+    for name in case.mkdirs:
+        (root / name).mkdir(parents=True)
     for kind, name, target in case.links:
         link = root / name
         link.parent.mkdir(parents=True, exist_ok=True)
@@ -259,18 +269,32 @@ def _isolated_env(run: Run) -> dict[str, str]:
 
 
 def execute(run: Run) -> Run:
-    run.proc = subprocess.run(
-        [sys.executable, "-m", "goaltrack", *run.args],
-        input="",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        env=_isolated_env(run),
-        cwd=run.root,
-        timeout=300,
-        check=False,
-    )
+    prefix: list[str] = []
+    modes: list[tuple[Path, int]] = []
+    if run.case.chmod:
+        prefix, run.not_run = permissions_prefix()
+        if run.not_run:
+            return run
+    try:
+        for path, mode in run.case.chmod:
+            target = Path(path.format(**run.subs))
+            modes.append((target, stat.S_IMODE(target.stat().st_mode)))
+            target.chmod(mode)
+        run.proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "goaltrack", *run.args],
+            input="",
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=_isolated_env(run),
+            cwd=run.root,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        for target, mode in reversed(modes):
+            target.chmod(mode)
     return run
 
 
@@ -321,6 +345,8 @@ def _unchanged(db: Path, template: Template) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(case: Case, corpus_runs: dict[str, Run], bundled_template: Template) -> None:
     run = corpus_runs[case.id]
+    if run.not_run:
+        unavailable("UNPRIVILEGED", f"cannot run a process that file permissions apply to: {run.not_run}")
     proc = run.proc
     assert proc is not None
     out, err = proc.stdout, proc.stderr
@@ -375,6 +401,7 @@ def test_corpus_is_complete() -> None:
     assert per_category["plan"] >= 30 and per_category["csv"] >= 15
     assert per_category["cli"] >= 10 and per_category["config"] >= 8
     assert per_category["output"] >= 20
+    assert per_category["db"] >= 10
     link_kinds = {kind for c in CASES for kind, _name, _target in c.links}
     assert link_kinds == {"symlink", "hardlink"}, link_kinds
     used = {c.file for c in CASES} | {c.file2 for c in CASES}

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from goaltrack.errors import DataError
 from goaltrack.numbers import decimal_mark, format_number, parse_number
+from goaltrack.values import parse_value
 
 
 @pytest.mark.parametrize(
@@ -109,7 +110,6 @@ def test_percent_only_when_allowed(text: str, expected: float) -> None:
         ("\u2013" + "5", "auto"),  # EN DASH is not a minus sign
         ("٥", "auto"),  # Arabic-Indic digit
         ("12%", "auto"),
-        ("1" * 400, "auto"),  # float() would give inf
     ],
 )
 def test_refused(text: str, decimal: str) -> None:
@@ -118,6 +118,16 @@ def test_refused(text: str, decimal: str) -> None:
     message = str(info.value)
     assert message.startswith("not a number: ")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("text", ["1" * 400, "1" * 16, "-1000000000000000", "1 000 000 000 000 000"])
+def test_too_large_is_its_own_error(text: str) -> None:
+    # float() gives inf for 400 digits; 10**15 and up cannot be stored exactly (MAX_MAGNITUDE).
+    with pytest.raises(DataError) as info:
+        parse_value(text, "persons")
+    message = str(info.value)
+    assert "is too large: numbers must be less than 10^15" in message
+    assert "\n" not in message and len(message) < 200
 
 
 def test_error_message_quotes_the_text() -> None:

@@ -32,7 +32,7 @@ TEN_EXPECTED = [
     (27, "target_groups[2].code", "duplicate code 'drivers'"),
     (42, "initiatives[3].target_groups[1].ref", "unknown target group 'unge2'"),
     (45, "accounts[0].code", "6 digits"),
-    (47, "accounts[1].code", "quoted string"),
+    (47, "accounts[1].code", "write the code in quotes"),
     (53, "accounts[2].budget[0].amount", "7332 not '7.332'"),
     (58, "accounts[3].links[0].share", "less than or equal to 100"),
     (66, "indicators[0].measurements[0].period", "invalid period '2030Q5'"),

@@ -99,8 +99,22 @@ def test_every_percentage_in_range_is_accepted(value: float) -> None:
 @settings(deadline=None)  # pure computation; a loaded CI machine must not fail it
 @given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: not 0 <= v <= 100))
 def test_every_percentage_out_of_range_is_refused(value: float) -> None:
-    with pytest.raises(DataError, match="outside 0-100"):
+    # Beyond 10**15 the magnitude bound speaks first (numbers.MAX_MAGNITUDE).
+    with pytest.raises(DataError, match="outside 0-100|is too large"):
         parse_value(value, "pct")
+
+
+@settings(deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15, exclude_min=True,
+                 exclude_max=True))
+def test_every_storable_number_is_accepted_unchanged(value: float) -> None:
+    assert parse_value(value, "persons") == value
+
+
+@pytest.mark.parametrize("raw", [10**15, -(10**15), 10**400, 1e300, float("inf"), float("nan")])
+def test_numbers_beyond_the_bound_are_refused(raw: float) -> None:
+    with pytest.raises(DataError, match="too large|not a number"):
+        parse_value(raw, "persons")
 
 
 @settings(deadline=None)  # pure computation; a loaded CI machine must not fail it

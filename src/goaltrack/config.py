@@ -19,7 +19,7 @@ from goaltrack.errors import ConfigError
 
 # section -> key -> (type, default). Types are checked on load.
 SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "database": {"url": (str, "goaltrack.db")},
+    "database": {"url": (str, "goaltrack.db"), "busy_timeout": ((int, float), 30)},
     "plugins": {"dirs": (list, [])},
     "recording": {"by": (str, "")},
     "scoring": {
@@ -67,14 +67,40 @@ def user_config_dir() -> Path:
 
 
 def find_config(explicit: Path | None) -> Path | None:
+    """``explicit``, else the first config file in the search order that exists, else None.
+
+    Something at a searched place that is not a readable file (a directory, a dangling
+    symbolic link) is an error, as for ``--config``: a config file the user meant to use
+    never passes unread.
+    """
     if explicit is not None:
-        if not explicit.is_file():
-            raise ConfigError(f"{explicit}: config file not found")
+        _require_file(explicit)
         return explicit
     for candidate in (Path.cwd() / CONFIG_NAME, user_config_dir() / CONFIG_NAME):
-        if candidate.is_file():
+        if _require_file(candidate, missing_ok=True):
             return candidate
     return None
+
+
+def _require_file(path: Path, *, missing_ok: bool = False) -> bool:
+    """True if ``path`` is a file; False if nothing is there (with ``missing_ok``); else a
+    :class:`ConfigError` saying what is there instead."""
+    try:
+        if path.is_file():
+            return True
+        if path.is_symlink() and not path.exists():
+            raise ConfigError(
+                f"{path}: config file not found (a symbolic link to {os.readlink(path)}, which does not exist)"
+            )
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a directory, not a config file")
+        if path.exists():
+            raise ConfigError(f"{path}: not a regular file, cannot be a config file")
+    except OSError as exc:  # a folder on the way that we may not enter
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    if missing_ok:
+        return False
+    raise ConfigError(f"{path}: config file not found")
 
 
 def load_config(explicit: Path | None = None) -> Config:
@@ -165,6 +191,7 @@ _LIMITS: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
     ("scoring", "on_track"): (lambda v: 0 <= v <= 1, "between 0 and 1"),
     ("scoring", "at_risk"): (lambda v: 0 <= v <= 1, "between 0 and 1"),
     ("checks", "max_data_age_days"): (lambda v: v >= 0, "0 or more"),
+    ("database", "busy_timeout"): (lambda v: 0 <= v <= 86_400, "a number of seconds from 0 to 86400"),
     ("reports", "lang"): (_is_report_lang, "a language reports have labels in (da, en)"),
 }
 

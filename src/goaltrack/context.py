@@ -54,8 +54,13 @@ class AppContext:
         if self._engine is None:
             from goaltrack.db import open_engine
 
-            self._engine = open_engine(self.db_url, create=create)
+            self._engine = open_engine(self.db_url, create=create, busy_timeout_ms=self.busy_timeout_ms)
         return self._engine
+
+    @property
+    def busy_timeout_ms(self) -> int:
+        """How long a writer waits for another writer: ``[database] busy_timeout`` seconds."""
+        return round(float(self.config.get("database", "busy_timeout")) * 1000)
 
     @property
     def plugins(self) -> Plugins:

@@ -2,15 +2,22 @@
 
 A plain path means a SQLite file. SQLite connections get foreign keys, WAL and a busy
 timeout, so several processes can record at once and deletes cascade as on PostgreSQL.
+
+A database that refuses the command (read-only, locked by another writer, a full disk, an I/O
+error, a file that cannot be opened) is one :class:`DataError` naming the database, worded in
+one place, :func:`database_error`, for every command and both backends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -20,6 +27,9 @@ from sqlmodel import Session, create_engine
 from goaltrack.errors import DataError, UsageError
 from goaltrack.models import use_dialect
 
+#: How long a writer waits for another writer to finish, by default: SQLite's busy timeout,
+#: PostgreSQL's ``lock_timeout`` in a write transaction. ``[database] busy_timeout`` (seconds)
+#: in the config file sets it (:meth:`goaltrack.context.AppContext.engine`).
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -37,21 +47,57 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "BEGIN" drive transactions (pysqlite's own handling defers BEGIN and
-    # breaks SAVEPOINT); see the SQLAlchemy docs on "Serializable isolation / Savepoints".
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # WAL is written into the file: switch it on for goaltrack's databases and new empty ones,
-    # never for another program's SQLite file that --db points at by mistake.
-    cur.execute("SELECT count(*), count(CASE WHEN name = 'plan' THEN 1 END) FROM sqlite_master WHERE type = 'table'")
-    tables, ours = cur.fetchone()
-    if not tables or ours:
-        cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = NORMAL")
-    cur.close()
+def _sqlite_on_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "BEGIN" drive transactions (pysqlite's own handling defers BEGIN and
+        # breaks SAVEPOINT); see the SQLAlchemy docs on "Serializable isolation / Savepoints".
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        # WAL is written into the file: switch it on for goaltrack's databases and new empty
+        # ones, never for another program's SQLite file that --db points at by mistake.
+        cur.execute("SELECT count(*), count(CASE WHEN name = 'plan' THEN 1 END) FROM sqlite_master WHERE type = 'table'")
+        tables, ours = cur.fetchone()
+        if not tables or ours:
+            try:
+                cur.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                # A read-only file not in WAL mode yet (a copy): read it as it is.
+                if _sqlite_code(exc) & 0xFF != _SQLITE_READONLY:
+                    raise
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    return on_connect
+
+
+def _sqlite_connect(path: Path) -> Callable[..., Any]:
+    """The ``do_connect`` listener: SQLite's own connect, and for a database in a read-only
+    folder or on a file system mounted read-only (SQLite cannot create the ``-shm`` file WAL
+    needs: ``SQLITE_READONLY_DIRECTORY``, ``SQLITE_CANTOPEN``) a read-only connection with
+    ``immutable=1``, so reads work; writes then fail as read-only.
+
+    Not when a ``-wal`` file with content lies beside it: an immutable connection does not read
+    the WAL, so it would show the database as it was before those writes.
+    """
+
+    def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        conn = dialect.loaded_dbapi.connect(*cargs, **cparams)
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the WAL index
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            wal = Path(f"{path}-wal")
+            code = _sqlite_code(exc)
+            no_shm = code == _SQLITE_READONLY_DIRECTORY or (code == _SQLITE_CANTOPEN and _read_only_fs(path))
+            if not no_shm or (wal.exists() and wal.stat().st_size):
+                raise
+            uri = f"file:{quote(str(path.absolute()))}?mode=ro&immutable=1"
+            conn = dialect.loaded_dbapi.connect(uri, **{**cparams, "uri": True})
+        return conn
+
+    return connect
 
 
 WRITE_OPTION = "goaltrack_write"
@@ -69,14 +115,19 @@ def _sqlite_on_begin(conn: Connection) -> None:
 PG_WRITE_LOCK = 0x67747772
 
 
-def _postgresql_on_begin(conn: Connection) -> None:
-    # Writers queue on one lock per database, as on SQLite: a write reads the current value
-    # and supersedes it, so two at once on the same indicator and period would both insert a
-    # current row and one would fail on ux_measurement_current. Held to commit or rollback;
-    # readers never take it. (Under READ COMMITTED the writer's later statements see what
-    # the writer before it committed.)
-    if conn.get_execution_options().get(WRITE_OPTION):
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+def _postgresql_on_begin(busy_timeout_ms: int) -> Callable[[Connection], None]:
+    def on_begin(conn: Connection) -> None:
+        # Writers queue on one lock per database, as on SQLite: a write reads the current
+        # value and supersedes it, so two at once on the same indicator and period would both
+        # insert a current row and one would fail on ux_measurement_current. Held to commit or
+        # rollback; readers never take it. (Under READ COMMITTED the writer's later statements
+        # see what the writer before it committed.) A writer waits for locks as long as a
+        # SQLite writer would (lock_timeout 0 would mean forever: wait 1 ms instead).
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(busy_timeout_ms))}")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+    return on_begin
 
 
 def writer(engine: Engine) -> Engine:
@@ -85,21 +136,31 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def open_engine(url: str, *, create: bool = False, check: bool = True) -> Engine:
+def open_engine(
+    url: str, *, create: bool = False, check: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> Engine:
     """Open the database at ``url``; with ``create``, make it if missing and bring its schema
     to the latest migration (creating or upgrading it: ``goaltrack init``, ``plan load``).
+    A writer waits up to ``busy_timeout_ms`` for another writer's lock.
 
     Without ``create`` a missing SQLite file, a file that is not a database, or a database
     without goaltrack's tables is a :class:`UsageError` telling the user what to run, and so
     is a schema older or newer than this goaltrack's (see :mod:`goaltrack.schema_version`).
     ``check=False`` (the ``db`` commands) opens the database whatever its schema, and
-    changes nothing in it.
+    changes nothing in it. Every driver error on the engine goes through
+    :func:`database_error`.
     """
     try:
         path = sqlite_path(url)
     except (ArgumentError, ValueError) as exc:  # "Could not parse", a port that is not a number
         raise UsageError(f"--db {_display(url)}: not a database URL ({exc})") from None
     if path is not None:
+        try:
+            path.exists()
+        except OSError as exc:  # a folder on the way that we may not enter
+            raise DataError(
+                f"{path}: cannot open the database: {exc.strerror}; check its folder's permissions"
+            ) from None
         if path.is_dir():
             raise UsageError(f"--db {path}: is a directory, not a database file")
         if not path.exists():
@@ -115,10 +176,17 @@ def open_engine(url: str, *, create: bool = False, check: bool = True) -> Engine
         raise UsageError(f"--db {_display(url)}: {exc}") from None
     use_dialect(engine.dialect.name)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_on_connect)
+        if path is not None:
+            event.listen(engine, "do_connect", _sqlite_connect(path))
+        event.listen(engine, "connect", _sqlite_on_connect(busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_on_begin)
     elif engine.dialect.name == "postgresql":
-        event.listen(engine, "begin", _postgresql_on_begin)
+        event.listen(engine, "begin", _postgresql_on_begin(busy_timeout_ms))
+
+    def on_error(context: Any) -> DataError | None:  # handle_error: raised instead
+        return database_error(context.original_exception, url, busy_timeout_ms=busy_timeout_ms)
+
+    event.listen(engine, "handle_error", on_error)
     from goaltrack.schema_version import read_state, require_current
 
     try:
@@ -129,6 +197,9 @@ def open_engine(url: str, *, create: bool = False, check: bool = True) -> Engine
         reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
         reason = " ".join(reason.split())  # drivers' messages span lines: keep it one
         raise UsageError(f"--db {_display(url)}: cannot open database: {reason}") from None
+    except BaseException:  # database_error's DataError
+        engine.dispose()
+        raise
     if not check:
         return engine
     try:
@@ -151,6 +222,130 @@ def create_schema(engine: Engine) -> None:
     from goaltrack.schema_version import migrate
 
     migrate(engine)
+
+
+# --------------------------------------------------------------------------- a database refusing
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html); an extended code keeps its
+# primary code in the low byte.
+_SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 8, 10, 13, 14
+_SQLITE_READONLY_DIRECTORY = _SQLITE_READONLY | (6 << 8)
+# The same by message, for a driver error that carries no code.
+_SQLITE_MESSAGES = {
+    "attempt to write a readonly database": _SQLITE_READONLY,
+    "database is locked": _SQLITE_BUSY,
+    "database or disk is full": _SQLITE_FULL,
+    "disk I/O error": _SQLITE_IOERR,
+    "unable to open database file": _SQLITE_CANTOPEN,
+}
+# PostgreSQL's SQLSTATEs for the same refusals: read_only_sql_transaction (a read-only
+# database or transaction, a hot standby), lock_not_available (lock_timeout), disk_full,
+# io_error.
+_PG_STATES = {"25006": _SQLITE_READONLY, "55P03": _SQLITE_BUSY, "53100": _SQLITE_FULL, "58030": _SQLITE_IOERR}
+
+
+def _sqlite_code(exc: BaseException) -> int:
+    """The (extended) SQLite result code of a sqlite3 error, from its message if it has none."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code
+    return _SQLITE_MESSAGES.get(str(exc).strip(), 0)
+
+
+def database_error(exc: BaseException, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> DataError | None:
+    """The one-line error for a database that refuses the command, naming the database: it is
+    read-only (the file, its folder, its file system, or a PostgreSQL server set read-only),
+    locked by another writer for longer than ``busy_timeout_ms``, on a full disk, failing with
+    an I/O error, or a file that cannot be opened or created. ``None`` for any other error.
+
+    ``exc`` is the driver's exception or SQLAlchemy's wrapper of it. Every engine of
+    :func:`open_engine` passes its errors through here (``handle_error``), and
+    :func:`goaltrack.cli.common.pass_app` the ones raised on the driver's own connection.
+    """
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy's DBAPIError wraps the driver's
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if isinstance(orig, sqlite3.Error):
+        code = _sqlite_code(orig)
+    else:
+        code = _PG_STATES.get(str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)), 0)
+    kind = code & 0xFF
+    if kind not in (_SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN):
+        return None
+    name = str(path) if path is not None else _display(url)
+    reason = " ".join(str(orig).split())  # drivers' messages span lines: keep it one
+    if kind == _SQLITE_BUSY:
+        seconds = f"{busy_timeout_ms / 1000:g}"
+        return DataError(
+            f"{name}: the database is locked by another writer; waited {seconds} s "
+            "(run the command again when that one is done, or raise [database] busy_timeout)"
+        )
+    if kind == _SQLITE_READONLY:
+        return DataError(f"{name}: {_read_only(path, reason)}")
+    if kind == _SQLITE_FULL:
+        where = "the disk" if path is not None else "the database server's disk"
+        return DataError(f"{name}: {where} is full ({reason}); nothing was saved: free some space and run the command again")
+    if kind == _SQLITE_IOERR:
+        detail = getattr(orig, "sqlite_errorname", None) or reason
+        return DataError(
+            f"{name}: disk I/O error on the database ({detail}); nothing was saved: "
+            "check the disk, then run `goaltrack db verify`"
+        )
+    return DataError(f"{name}: {_cannot_open(path, reason)}")
+
+
+def _command() -> str | None:
+    """The command being run (``record``, ``plan load``), for messages; None outside the CLI."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    words = ctx.command_path.split()[1:] if ctx is not None else []
+    return " ".join(words) or None
+
+
+def _read_only(path: Path | None, reason: str) -> str:
+    action = _command()
+    cannot = f" (`goaltrack {action}` cannot write to it)" if action else ""
+    if path is None:  # PostgreSQL: a read-only transaction, database or standby server
+        return f"the database is read-only{cannot}: {reason}"
+    folder = path.absolute().parent
+    if _read_only_fs(path):
+        return f"the database is read-only{cannot}: its file system is mounted read-only"
+    file_ro = os.path.exists(path) and not os.access(path, os.W_OK)
+    folder_ro = not os.access(folder, os.W_OK | os.X_OK)
+    if file_ro and folder_ro:
+        return f"the database and its folder {folder} are read-only{cannot}; check their permissions"
+    if file_ro:
+        return f"the database is read-only{cannot}; check the file's permissions"
+    if folder_ro:
+        return (
+            f"the database's folder {folder} is read-only{cannot}: SQLite needs to create "
+            f"{path.name}-wal and {path.name}-shm beside the database; check the folder's permissions"
+        )
+    for side in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if os.path.exists(side) and not os.access(side, os.W_OK):
+            return f"the database's {side.name} file is read-only{cannot}; check its permissions"
+    return f"the database is read-only{cannot}"
+
+
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.absolute().parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _cannot_open(path: Path | None, reason: str) -> str:
+    if path is not None:
+        folder = path.absolute().parent
+        if _read_only_fs(path):
+            verb = "open" if os.path.exists(path) else "create"
+            return f"cannot {verb} the database: its file system is mounted read-only"
+        if not os.path.exists(path):
+            if not os.access(folder, os.W_OK | os.X_OK):
+                return f"cannot create the database: its folder {folder} is read-only; check the folder's permissions"
+        elif not os.access(path, os.R_OK):
+            return "cannot open the database: the file is not readable; check its permissions"
+    return f"cannot open the database ({reason}); check the permissions of the file, its -wal and -shm files and its folder"
 
 
 def _display(url: str) -> str:
@@ -194,5 +389,8 @@ def plan_id_for(conn: Connection | Session, slug: str | None) -> int:
     for plan_id, plan_slug in rows:
         if plan_slug == slug:
             return int(plan_id)
-    known = ", ".join(r[1] for r in rows) or "none loaded"
-    raise UsageError(f"unknown plan '{slug}' (known: {known})")
+    from goaltrack.suggest import unknown
+
+    if not rows:
+        raise UsageError(f"unknown plan '{slug}' (known: none loaded)")
+    raise UsageError(unknown("plan", slug, [r[1] for r in rows]))

@@ -164,6 +164,7 @@ def _import(
     # form (or its error). A file holds few distinct periods; the cache is bounded anyway.
     indicators = {code: (ind_id, computed, unit, *bounds(unit)) for code, (ind_id, unit, computed) in known.items()}
     periods: dict[str, tuple[str, str, str, str] | DataError] = {}
+    unknown_codes: dict[str, str] = {}  # code -> its did-you-mean hint
     spans: dict[tuple[str, str, str], str] = {}
 
     def checked(direct: bool) -> Iterator[tuple[object, ...]]:
@@ -190,7 +191,14 @@ def _import(
                 raise _bad_row(source, item) from None
             entry = indicators.get(code)
             if entry is None:
-                reject(line, f"unknown indicator '{code}'", (code, raw_period, str(raw_value)))
+                close = unknown_codes.get(code)
+                if close is None:  # a file may name one wrong code a million times: once each
+                    from goaltrack.suggest import did_you_mean
+
+                    close = ""
+                    if len(unknown_codes) < PERIOD_CACHE:
+                        close = unknown_codes[code] = did_you_mean(code, indicators)
+                reject(line, f"unknown indicator '{code}'{close}", (code, raw_period, str(raw_value)))
                 continue
             ind_id, computed, unit, lo, hi = entry
             if computed:
@@ -226,7 +234,8 @@ def _import(
                     except ValueError:
                         value = parse_value(raw_value, unit)
                     else:
-                        if not lo <= value <= hi or "e" in raw_value or "E" in raw_value or "_" in raw_value:
+                        if (not lo <= value <= hi or value == 0.0
+                                or "e" in raw_value or "E" in raw_value or "_" in raw_value):
                             value = parse_value(raw_value, unit)
                 else:
                     value = parse_value(raw_value, unit)

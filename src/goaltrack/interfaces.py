@@ -14,6 +14,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
@@ -39,7 +40,7 @@ class SourceRow(NamedTuple):
     line: int
     indicator: str
     period: str
-    value: str | float | int | None
+    value: str | float | int | Decimal | None
     missing: str | None = None
     note: str | None = None
     source: str | None = None

@@ -22,6 +22,10 @@ Spaces (also no-break and narrow no-break spaces) group thousands in every mode.
 
 A leading ``+``, ``-`` or U+2212 MINUS SIGN and surrounding whitespace are accepted. Exponents,
 ``nan``, ``inf``, Danmarks Statistik's ``..`` and every other non-number text are refused.
+
+:func:`check_magnitude` is the one bound on the numbers goaltrack stores (amounts, values,
+baselines, targets, shares, weights, scales), whatever they were read from: a plan file, a
+CSV or JSON Lines file, the command line. See :data:`MAX_MAGNITUDE`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,16 @@ from typing import Literal
 from goaltrack.errors import DataError
 
 DecimalMark = Literal[",", ".", "auto"]
+
+#: Numbers goaltrack stores must be finite and less than this in absolute value. Why 10**15:
+#: the database holds values as 8-byte floats, exact for whole numbers up to 2**53 (about
+#: 9 * 10**15), so every whole amount below the bound is stored exactly; the reports round with
+#: Python's default Decimal context (28 digits), and 15 digits plus decimals stays well inside
+#: it (10**30 does not: ``InvalidOperation``). No plan's figures come near it (a state budget
+#: is about 10**12). A number so small that it would be stored as 0 (``0.000…01`` with 400
+#: zeros) is refused too.
+MAX_MAGNITUDE = 10**15
+_NONZERO_MANTISSA = re.compile(r"^[^eE]*[1-9]")
 
 _QUOTE_LIMIT = 40
 
@@ -122,8 +136,72 @@ def parse_number(
 def _finite(value: float, text: str) -> float:
     # float() turns a 400-digit string into inf instead of failing.
     if not math.isfinite(value):
-        raise _not_a_number(text)
+        raise too_large(text)
     return value
+
+
+def too_large(shown: object) -> DataError:
+    """The error for a number beyond :data:`MAX_MAGNITUDE`; ``shown`` is quoted (and cut)."""
+    return DataError(
+        f"{_show(shown)} is too large: numbers must be less than 10^15 "
+        "(1,000,000,000,000,000) in absolute value"
+    )
+
+
+def _too_small(shown: object) -> DataError:
+    return DataError(f"{_show(shown)} is too small: it would be stored as 0")
+
+
+def _show(shown: object) -> str:
+    if isinstance(shown, int) and not isinstance(shown, bool) and abs(shown) >= 10**_QUOTE_LIMIT:
+        # str() of an int over 4300 digits raises; the message needs only its size.
+        digits = int((shown.bit_length() - 1) * math.log10(2)) + 1  # at most one too few
+        if abs(shown) >= 10**digits:
+            digits += 1
+        return f"a number of {digits:,} digits"
+    if isinstance(shown, float):
+        return _quote(repr(shown))
+    return _quote(str(shown))
+
+
+def check_magnitude(value: float | int | Decimal, text: str | None = None) -> float:
+    """``value`` as a float, if goaltrack can store and report it; else :class:`DataError`.
+
+    The one bound (:data:`MAX_MAGNITUDE`) on every number that is stored: not NaN or
+    infinite, less than 10**15 in absolute value, and not so small that it becomes 0. ``text``
+    is how the number was written, if known: the message quotes it, and it tells a
+    ``0.000…01`` that became 0.0 from a real 0. An int or a :class:`Decimal` (exact, as JSON
+    numbers are read) is checked before it is converted, so a 400-digit integer is "too
+    large", not an ``OverflowError``.
+    """
+    shown: object = text if text is not None else value
+    if isinstance(value, bool):
+        raise _not_a_number(shown)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _not_a_number(shown)
+        if abs(value) >= MAX_MAGNITUDE:
+            raise too_large(shown)
+        result = float(value) + 0.0
+        if result == 0.0 and value != 0:
+            raise _too_small(shown)
+        return result
+    if isinstance(value, int):
+        if abs(value) >= MAX_MAGNITUDE:
+            raise too_large(shown)
+        return float(value)
+    if not isinstance(value, float) or math.isnan(value):
+        raise _not_a_number(shown)
+    if math.isinf(value):
+        # "inf" is not a number; "1e400" or 400 digits is a number, too large for a float.
+        if text is not None and any(c.isdigit() for c in text):
+            raise too_large(shown)
+        raise _not_a_number(shown)
+    if abs(value) >= MAX_MAGNITUDE:
+        raise too_large(shown)
+    if value == 0.0 and text is not None and _NONZERO_MANTISSA.match(text):
+        raise _too_small(shown)
+    return value + 0.0
 
 
 def format_number(value: float, lang: str, decimals: int | None = None) -> str:
@@ -171,4 +249,7 @@ def decimal_mark(lang: str) -> Literal[",", "."]:
     return _separators(lang)[1]
 
 
-__all__ = ["DecimalMark", "decimal_mark", "format_number", "parse_number"]
+__all__ = [
+    "MAX_MAGNITUDE", "DecimalMark", "check_magnitude", "decimal_mark", "format_number",
+    "parse_number", "too_large",
+]

@@ -504,8 +504,13 @@ class Plugins:
         names when there is none (a user typed it: ``--format``, ``import SOURCE``...)."""
         registry = self._registry(kind)
         if name not in registry:
-            known = ", ".join(registry) or "none"
-            raise UsageError(f"unknown {KINDS[kind].label} {name!r} (known: {known})")
+            from goaltrack.suggest import install_hint, unknown
+
+            if extra := install_hint(kind, name):
+                raise UsageError(f"unknown {KINDS[kind].label} {name!r}{extra}")
+            if not registry:
+                raise UsageError(f"unknown {KINDS[kind].label} {name!r} (known: none)")
+            raise UsageError(unknown(KINDS[kind].label, name, registry, limit=len(registry)))
         return registry[name]
 
     def registered_by(self, kind: str, name: str) -> str:

@@ -38,9 +38,10 @@ def _item(conn: Connection, model: type[Any], plan_id: int, code: str, what: str
     t = model.__table__
     row = conn.execute(select(t).where(t.c.plan_id == plan_id, t.c.code == code)).first()
     if row is None:
+        from goaltrack.suggest import unknown
+
         known = conn.execute(select(t.c.code).where(t.c.plan_id == plan_id).order_by(t.c.code)).scalars().all()
-        hint = f" (known: {', '.join(known[:15])}{', ...' if len(known) > 15 else ''})" if known else ""
-        raise UsageError(f"unknown {what} '{code}'{hint}")
+        raise UsageError(unknown(what, code, known))
     return row
 
 
@@ -157,7 +158,13 @@ def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
     nt = m.Initiative.__table__  # type: ignore[attr-defined]
     ini = conn.execute(select(nt).where(nt.c.plan_id == plan_id, nt.c.code == code)).first()
     if ini is None:
-        raise UsageError(f"no indicator or initiative '{code}' in this plan")
+        from goaltrack.suggest import hint
+
+        known = [
+            *conn.execute(select(it.c.code).where(it.c.plan_id == plan_id).order_by(it.c.code)).scalars(),
+            *conn.execute(select(nt.c.code).where(nt.c.plan_id == plan_id).order_by(nt.c.code)).scalars(),
+        ]
+        raise UsageError(f"no indicator or initiative '{code}' in this plan{hint(code, known)}")
     st = m.InitiativeStatus.__table__  # type: ignore[attr-defined]
     rows = conn.execute(select(st).where(st.c.initiative_id == ini.id).order_by(st.c.recorded_at, st.c.id)).all()
     return {

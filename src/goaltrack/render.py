@@ -26,8 +26,11 @@ def render(
 ) -> str | bytes:
     formats = app.plugins.output_formats
     if fmt not in formats:
+        from goaltrack.suggest import did_you_mean, install_hint
+
         known = ", ".join(sorted(formats)) or "none"
-        raise UsageError(f"unknown format '{fmt}' (available: {known})")
+        extra = install_hint("output_formats", fmt) or did_you_mean(fmt, formats)
+        raise UsageError(f"unknown format '{fmt}'{extra} (available: {known})")
     chosen = lang or str(app.setting("reports", "lang") or "") or str(report.meta.get("lang") or report.meta.get("language") or "en")
     if chosen not in LANGS:
         chosen = "en"  # labels exist in these languages; plan content stays in its own

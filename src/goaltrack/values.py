@@ -9,10 +9,10 @@ missing is recorded with a reason instead (``--missing``), never as a fake numbe
 from __future__ import annotations
 
 import math
-import sys
+from decimal import Decimal
 
 from goaltrack.errors import DataError
-from goaltrack.numbers import parse_number
+from goaltrack.numbers import MAX_MAGNITUDE, check_magnitude, parse_number
 
 PERCENT_UNITS = frozenset({"pct", "%", "percent", "procent", "pct.", "share-pct"})
 SHARE_UNITS = frozenset({"share", "ratio", "andel"})
@@ -22,14 +22,12 @@ def is_percent(unit: str) -> bool:
     return unit.strip().lower() in PERCENT_UNITS
 
 
-def parse_value(raw: str | float | int, unit: str) -> float:
+def parse_value(raw: str | float | int | Decimal, unit: str) -> float:
     """The numeric value of ``raw`` for an indicator measured in ``unit``."""
     if isinstance(raw, bool):
         raise DataError(f"not a number: {raw!r}")
-    if isinstance(raw, int | float):
-        value = float(raw)
-        if not math.isfinite(value):
-            raise DataError(f"not a number: {raw!r}")
+    if isinstance(raw, int | float | Decimal):
+        value = check_magnitude(raw)
     else:
         try:
             # Fast path: most files hold plain numbers, and float() is ~20x cheaper than the
@@ -39,15 +37,17 @@ def parse_value(raw: str | float | int, unit: str) -> float:
                 raise ValueError
         except ValueError:
             value = parse_number(raw, allow_percent=is_percent(unit))
+        value = check_magnitude(value, raw)
     return check_range(value, unit)
 
 
 def bounds(unit: str) -> tuple[float, float]:
-    """The closed range :func:`check_range` allows for ``unit``, always finite.
+    """The closed range :func:`parse_value` allows for ``unit``, always finite.
 
     For bulk paths: a float ``v`` parsed from text ``raw`` with :func:`float` is exactly what
-    :func:`parse_value` returns when ``lo <= v <= hi`` and ``raw`` has no ``e``, ``E`` or
-    ``_`` (NaN and infinities fail the comparison); anything else goes to
+    :func:`parse_value` returns when ``lo <= v <= hi``, ``v`` is not 0 (``0.000…01`` with 400
+    zeros reads as 0.0, and only :func:`parse_value` refuses it) and ``raw`` has no
+    ``e``, ``E`` or ``_`` (NaN and infinities fail the comparison); anything else goes to
     :func:`parse_value` for its verdict and message.
     """
     u = unit.strip().lower()
@@ -55,7 +55,11 @@ def bounds(unit: str) -> tuple[float, float]:
         return 0.0, 100.0
     if u in SHARE_UNITS:
         return 0.0, 1.0
-    return -sys.float_info.max, sys.float_info.max
+    return -_LARGEST, _LARGEST
+
+
+#: The largest float below :data:`~goaltrack.numbers.MAX_MAGNITUDE`.
+_LARGEST = math.nextafter(float(MAX_MAGNITUDE), 0.0)
 
 
 def check_range(value: float, unit: str) -> float:

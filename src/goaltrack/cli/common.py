@@ -45,12 +45,23 @@ def pass_app(f: F) -> F:
     ``--config`` file (a typo in a setting) would pass silently for commands that happen not
     to need it. Reading it here, once the command's own arguments are parsed, reports it for
     every command that uses the app, while ``--help`` still works.
+
+    A database refusing the command with an error raised on the driver's own connection
+    (the bulk path of ``import``), which SQLAlchemy never sees, becomes the same one-line
+    error as on the engine (:func:`goaltrack.db.database_error`).
     """
 
     @functools.wraps(f)
     def with_config(app: AppContext, *args: Any, **kwargs: Any) -> Any:
         app.config  # noqa: B018  (reads and checks the file; raises ConfigError)
-        return f(app, *args, **kwargs)
+        try:
+            return f(app, *args, **kwargs)
+        except Exception as exc:
+            from goaltrack.db import database_error
+
+            if (error := database_error(exc, app.db_url, busy_timeout_ms=app.busy_timeout_ms)) is not None:
+                raise error from exc
+            raise
 
     return _pass_app_object(with_config)  # type: ignore[return-value]
 

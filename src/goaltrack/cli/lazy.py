@@ -99,6 +99,29 @@ class LazyGroup(click.Group):
             command = self.plugin_commands(ctx).get(cmd_name)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Click's, with a did-you-mean over every command (click's own looks only at the
+        commands added eagerly, not the lazy ones or the plugins')."""
+        name = args[0] if args else ""
+        if (
+            name and not name.startswith("-") and not ctx.resilient_parsing
+            and self.get_command(ctx, name) is None
+        ):
+            from goaltrack.suggest import close_matches
+
+            known = [*self.list_commands(ctx), *self.plugin_commands(ctx)]
+            visible = [n for n in known if not getattr(self.get_command(ctx, n), "hidden", False)]
+            matches = close_matches(name, visible)
+            hint = ""
+            if len(matches) == 1:
+                hint = f" Did you mean {matches[0]!r}?"
+            elif matches:
+                hint = f" (Did you mean one of: {', '.join(matches)}?)"
+            raise click.UsageError(f"No such command {name!r}.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
     def plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         """The commands plugins add, loaded once per invocation."""
         root = ctx.find_root()

@@ -12,6 +12,7 @@ import itertools
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,6 +25,12 @@ OPTIONAL = ("note", "source", "recorded_by", "missing")
 # One CSV field may not exceed this; a 1 MB line of garbage is refused with its line number
 # instead of being held in memory.
 FIELD_LIMIT = 64 * 1024
+# Lines end at LF (or CRLF); a carriage return alone ended lines on classic Mac OS and still
+# does in some exports. Read as one line, such a file would be one huge row: say what it is.
+BARE_CR = (
+    "a line ends with a carriage return (CR) alone, as in old Mac files; "
+    "save the file with LF or CRLF line endings"
+)
 
 
 class Utf8Lines:
@@ -128,6 +135,8 @@ class CsvSource(DataSource):
                 raise DataError(f"{path}:1: not valid UTF-8 ({exc.reason}); save the file as UTF-8") from None
             if not header_line.strip():
                 raise DataError(f"{path}:1: the file is empty (expected a header row: indicator,period,value)")
+            if "\r" in header_line.rstrip("\r\n"):
+                raise DataError(f"{path}:1: {BARE_CR}")
             delimiter = options.get("delimiter") or sniff_delimiter(header_line)
             try:
                 header = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delimiter))]
@@ -161,7 +170,8 @@ class CsvSource(DataSource):
                 except StopIteration:
                     break
                 except csv.Error as exc:
-                    yield RejectedRow(reader.line_num + 1, f"malformed CSV: {exc}")
+                    why = BARE_CR if "new-line character seen in unquoted field" in str(exc) else f"malformed CSV: {exc}"
+                    yield RejectedRow(reader.line_num + 1, why)
                     break
                 except UnicodeDecodeError as exc:
                     yield RejectedRow(line + 1, f"not valid UTF-8 ({exc.reason})")
@@ -187,6 +197,75 @@ class CsvSource(DataSource):
                 )
 
 
+#: JSON nested deeper than this is refused: a measurement row is one flat object, and
+#: Python's parser would end a deeply nested line in a RecursionError.
+MAX_JSON_DEPTH = 32
+
+
+class _JsonRefused(ValueError):
+    """A JSON line that parses but that goaltrack will not read; the message says why."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys; a row with two values must not pass as one.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _JsonRefused(f"duplicate key {key!r}")
+            seen.add(key)
+    return obj
+
+
+def _constant(name: str) -> Any:
+    raise _JsonRefused(f"{name} is not a number (JSON has no NaN or Infinity)")
+
+
+def _depth(text: str) -> int:
+    """How deeply ``text`` nests arrays and objects (brackets inside strings not counted)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+# Numbers are read exactly (Decimal), so a 400-digit integer or 1e400 is "too large" when
+# its value is checked (goaltrack.numbers.check_magnitude), not an int that float() overflows
+# on, an inf, or Python's 4300-digit limit on int().
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=Decimal, parse_int=Decimal)
+
+
+def decode_json_line(text: str) -> Any:
+    """One JSON value from ``text``; :class:`ValueError` with a one-line message if it is not
+    valid JSON, nests deeper than :data:`MAX_JSON_DEPTH`, repeats a key in an object, or
+    writes NaN or Infinity."""
+    # Counting brackets first is cheap; only a line with many of them is walked.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
+        raise _JsonRefused(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise _JsonRefused(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+
+
+_TEXT_KEYS = ("indicator", "period", "missing", "note", "source", "recorded_by")
+
+
 class JsonlSource(DataSource):
     name = "jsonl"
     description = (
@@ -210,9 +289,9 @@ class JsonlSource(DataSource):
                 if not text.strip():
                     continue
                 try:
-                    obj = json.loads(text.rstrip("\r\n"))  # so an error at the end gets its column
-                except json.JSONDecodeError as exc:
-                    yield RejectedRow(line, f"invalid JSON: {exc.msg} (column {exc.colno})", text[:200])
+                    obj = decode_json_line(text.rstrip("\r\n"))  # so an error at the end gets its column
+                except _JsonRefused as exc:
+                    yield RejectedRow(line, str(exc), text[:200])
                     continue
                 if not isinstance(obj, dict):
                     yield RejectedRow(line, "each line must be a JSON object", text[:200])
@@ -226,13 +305,19 @@ class JsonlSource(DataSource):
                     yield RejectedRow(line, f"missing key(s): {', '.join(absent or ['value'])}", text[:200])
                     continue
                 value = obj.get("value")
-                if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+                if isinstance(value, bool) or not isinstance(value, str | Decimal | None):
                     yield RejectedRow(line, f"value must be a number or text, got {type(value).__name__}", text[:200])
                     continue
-                yield SourceRow(
-                    line, str(obj["indicator"]), str(obj["period"]), value,
-                    obj.get("missing"), obj.get("note"), obj.get("source"), obj.get("recorded_by"),
-                )
+                texts = [obj.get(k) for k in _TEXT_KEYS]
+                wrong = next((k for k, v in zip(_TEXT_KEYS, texts, strict=True)
+                              if v is not None and not isinstance(v, str | Decimal)), None)
+                if wrong is not None:
+                    kind = type(obj[wrong]).__name__.replace("dict", "object").replace("list", "array")
+                    yield RejectedRow(line, f"{wrong} must be text, got {kind}", text[:200])
+                    continue
+                # A number where text is wanted ("period": 2021) is that text.
+                ind, per, miss, note, src, by = (v if v is None or isinstance(v, str) else str(v) for v in texts)
+                yield SourceRow(line, ind or "", per or "", value, miss, note, src, by)
 
 
 @hookimpl

@@ -9,16 +9,55 @@ afterwards by :mod:`goaltrack.planfile.validate`, because pydantic sees one fiel
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic.config import JsonDict
+
+from goaltrack.errors import DataError
+from goaltrack.numbers import check_magnitude
 
 FORMAT_VERSION = 1
 
+
+
+def _written_as_text(value: object) -> object:
+    """Refuse an identifier that YAML read as something other than text.
+
+    YAML turns ``0x1F``, ``012``, ``1:20``, ``1_000``, ``1.50``, ``on`` and ``true`` into
+    numbers and booleans, and the text back from them is another code (``31``, ``10``, ``80``,
+    ``1000``, ``1.5``, ``True``): a code that silently changed. Quoted, it stays as written.
+    """
+    if isinstance(value, bool | int | float):
+        raise ValueError("write the code in quotes")
+    return value
+
+
+def _storable(value: object) -> object:
+    """A YAML number goaltrack can store (:func:`goaltrack.numbers.check_magnitude`); anything
+    else is left to the field's own validation and message."""
+    # NaN and infinities are left to pydantic ("Input should be a finite number").
+    if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and math.isfinite(value):
+        try:
+            check_magnitude(value)
+        except DataError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
 Code = Annotated[
     str,
+    BeforeValidator(_written_as_text),
     Field(
         min_length=1,
         max_length=64,
@@ -32,7 +71,13 @@ Year = Annotated[int, Field(ge=1900, le=2200)]
 # -0.0 becomes 0.0: databases do not keep the sign of zero, and the plan's hash must not
 # depend on it.
 # Not .nan or .inf either: an amount or share must be a figure (SQLite stores NaN as NULL).
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidator(lambda v: v + 0.0)]
+# Within the one bound on stored numbers (goaltrack.numbers.MAX_MAGNITUDE).
+Number = Annotated[
+    float, BeforeValidator(lambda v: _storable(v)), Field(strict=True, allow_inf_nan=False),
+    AfterValidator(lambda v: v + 0.0),
+]
+# A number that need not be written as a float (a weight, a range bound), within the bound.
+Bounded = Annotated[float, BeforeValidator(lambda v: _storable(v)), Field(allow_inf_nan=False)]
 Basis = Literal["explicit", "inferred"]
 Direction = Literal["increase", "decrease", "maintain", "range"]
 FocusLevel = Literal["strategic", "annual"]
@@ -71,8 +116,8 @@ class Link(_Model):
     basis: Basis
     quote: str | None = Field(default=None, description="The words of the source that state the link.")
     note: str | None = Field(default=None, description="Why the link holds, above all when inferred.")
-    weight: float | None = Field(
-        default=None, ge=0, allow_inf_nan=False, description="Weight of this link when scores roll up (default 1)."
+    weight: Bounded | None = Field(
+        default=None, ge=0, description="Weight of this link when scores roll up (default 1)."
     )
 
 
@@ -131,11 +176,11 @@ class IndicatorLink(_OneTarget):
     basis: Basis
     quote: str | None = None
     note: str | None = None
-    weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    weight: Bounded | None = Field(default=None, ge=0)
 
 
 class PlanHeader(_Model):
-    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=80)] = Field(
+    slug: Annotated[str, BeforeValidator(_written_as_text), Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=80)] = Field(
         description="Stable identifier of the plan, e.g. 'kalundborg-2021'."
     )
     title: str
@@ -150,7 +195,7 @@ class PlanHeader(_Model):
         description="How budget amounts are written, e.g. '1000 DKK' for whole thousands.",
     )
     amount_scale: int = Field(
-        default=1, ge=1, description="Currency units per written unit, e.g. 1000 for '1000 DKK'."
+        default=1, ge=1, le=10**9, description="Currency units per written unit, e.g. 1000 for '1000 DKK'."
     )
     source: Source | None = None
     approved_by: str | None = None
@@ -239,9 +284,9 @@ class Account(_Model):
     @field_validator("code", mode="before")
     @classmethod
     def _six_digits(cls, value: object) -> object:
-        if isinstance(value, int):
+        if isinstance(value, bool | int | float):
             raise ValueError(
-                "write the account code as a quoted string of 6 digits (e.g. '055771'); "
+                "write the code in quotes, as 6 digits (e.g. '055771'); "
                 "an unquoted number loses its leading zero"
             )
         if isinstance(value, str):
@@ -261,7 +306,7 @@ class DeclaredTotal(_Model):
     year: Year
     kind: BudgetKind = "budget"
     amount: Number
-    accounts: list[str] | None = Field(
+    accounts: list[Annotated[str, BeforeValidator(_written_as_text)]] | None = Field(
         default=None, description="Codes of the accounts the total covers; default: all accounts."
     )
     source: Source | None = None
@@ -274,7 +319,7 @@ class Threshold(_Model):
 
 class Scoring(_Model):
     method: str | None = Field(default=None, description="Name of a registered scoring method.")
-    weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    weight: Bounded | None = Field(default=None, ge=0)
     target_type: (
         Literal["at-or-above", "at-or-below", "increase-to", "decrease-to"] | None
     ) = None
@@ -322,7 +367,7 @@ class Indicator(_Model):
     direction: Direction | None = None
     baseline: Point | None = None
     target: Point | None = None
-    target_range: tuple[float, float] | None = Field(
+    target_range: tuple[Bounded, Bounded] | None = Field(
         default=None, description="For direction 'range': the lower and upper bound."
     )
     area: str | None = Field(default=None, description="The area measured, e.g. 'Kalundborg (326)'.")
