@@ -22,7 +22,7 @@ DEMO_OUT ?= demo-output
 STAMP := $(VENV)/.installed
 PLUGIN_PYPROJECTS := $(sort $(wildcard plugins/*/pyproject.toml))
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGIN_PYPROJECTS))
-LINT_DIRS := $(wildcard src tests plugins benchmarks)
+LINT_DIRS := $(wildcard src tests plugins benchmarks) examples
 
 .PHONY: help venv install reinstall demo test lint ruff mypy pytest bench clean distclean
 
@@ -51,7 +51,7 @@ demo: install ## Load the bundled plan and write the demo into demo-output/
 
 lint: ruff mypy ## ruff + mypy
 
-ruff: install ## ruff check on src, tests, plugins, benchmarks
+ruff: install ## ruff check on src, tests, plugins, benchmarks, examples
 	$(VENV)/bin/ruff check $(LINT_DIRS)
 
 mypy: install ## mypy (settings in pyproject.toml)

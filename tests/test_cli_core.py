@@ -209,6 +209,9 @@ def test_plan_list_empty_database(cli_runner: CliRunner) -> None:
 def test_plan_show(cli_runner: CliRunner, bundled_db: Path) -> None:
     text = invoke(cli_runner, bundled_db, "plan", "show", SLUG)
     assert "Beskæftigelsesplan 2021" in text and "1000 DKK" in text
+    # The source by its title and publisher, not the internal file name of its reference.
+    assert re.search(r"^source +Beskæftigelsesplan 2021 \(Kalundborg Kommune\)$", text, re.M), text
+    assert ".txt" not in text
     detail = json.loads(invoke(cli_runner, bundled_db, "plan", "show", SLUG, "--format", "json"))
     assert detail["slug"] == SLUG and detail["currency"] == "DKK" and detail["amount_scale"] == 1000
     counts = detail["counts"]

@@ -120,6 +120,20 @@ def test_about_sheet(xlsx_sample_report) -> None:
     assert ("budget-lines-by-account-group-a", "Budget per kontogruppe", 3) in values
 
 
+def test_about_sheet_names_the_source_by_its_title() -> None:
+    # A plan's source is shown as a reader would name it; its reference is an internal file
+    # name here, and stays out (a web address would be shown).
+    source = {"title": "Beskæftigelsesplan 2021", "reference": "000_0863a4d303067c74.txt",
+              "publisher": "Kalundborg Kommune"}
+    about = load(render(one_table(("a", 1), meta={"plan": "p", "source": source}), lang="da"))["About"]
+    pairs = {r[0]: r[1] for r in about.iter_rows(values_only=True) if r[0] and r[1] is not None}
+    assert pairs["Kilde"] == "Beskæftigelsesplan 2021 (Kalundborg Kommune)"
+    web = {**source, "reference": "https://example.org/plan.pdf"}
+    about = load(render(one_table(("a", 1), meta={"plan": "p", "source": web})))["About"]
+    pairs = {r[0]: r[1] for r in about.iter_rows(values_only=True) if r[0] and r[1] is not None}
+    assert pairs["Source"] == "Beskæftigelsesplan 2021 (Kalundborg Kommune, https://example.org/plan.pdf)"
+
+
 def test_example_note_only_for_example_data() -> None:
     plain = load(render(one_table(("a", 1), meta={"plan": "p"})))["About"]
     assert not any("EXAMPLE" in str(c.value) for row in plain.iter_rows() for c in row)

@@ -129,7 +129,9 @@ def plan_show(app: AppContext, slug: str, fmt: str) -> None:
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
-            value = value.get("title", "") + (f" ({value['reference']})" if value.get("reference") else "")
+            from goaltrack.planfile.schema import source_label
+
+            value = source_label(value)
         click.echo(f"{key:<14} {value}")
     if detail["synthetic"]:
         click.echo(f"{'synthetic':<14} yes: example data, not a real plan")

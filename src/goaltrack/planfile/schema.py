@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, ClassVar, Literal, Self
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -103,6 +104,21 @@ class Source(_Model):
     )
     publisher: str | None = None
     date: dt.date | None = Field(default=None, description="Publication date, if known.")
+
+
+def source_label(source: Mapping[str, Any] | None) -> str:
+    """A source as a reader names it: its title, with the publisher and date when given
+    (``Beskæftigelsesplan 2021 (Kalundborg Kommune, 2020-12-10)``), and its reference only
+    when that is a web address: a file name (``000_0863a4d303067c74.txt``) says nothing to a
+    reader. "" for no source."""
+    if not source:
+        return ""
+    title = str(source.get("title") or "")
+    extra = [str(source[k]) for k in ("publisher", "date") if source.get(k) and str(source[k]) not in title]
+    reference = str(source.get("reference") or "")
+    if reference.startswith(("http://", "https://")):
+        extra.append(reference)
+    return f"{title} ({', '.join(extra)})" if extra and title else title or ", ".join(extra)
 
 
 class Link(_Model):

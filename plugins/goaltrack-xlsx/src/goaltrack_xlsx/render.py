@@ -127,6 +127,10 @@ _META_FIRST = ("plan", "plan_title", "organisation", "years", "content_hash", "l
 _META_HIDDEN = {"title", "report", "schema_version", "example_data", "example", "synthetic"}
 
 
+# A plan's or a figure's source (goaltrack.planfile.schema.Source).
+_SOURCE_KEYS = {"title", "reference", "publisher", "date"}
+
+
 def _lang(options: RenderOptions) -> str:
     base = (options.lang or "en").replace("-", "_").split("_")[0].lower()
     return base if base in _LABELS else "en"
@@ -152,7 +156,11 @@ def _as_text(value: object, lang: str) -> str:
         return _LABELS[lang]["yes" if value else "no"]  # type: ignore[return-value]
     if isinstance(value, list | tuple):
         return "; ".join(_as_text(v, lang) for v in value)
-    if isinstance(value, dict):  # e.g. a plan's source: "title: ...; publisher: ..."
+    if isinstance(value, dict) and "title" in value and set(value) <= _SOURCE_KEYS:  # a source
+        from goaltrack.planfile.schema import source_label
+
+        return source_label(value)
+    if isinstance(value, dict):
         if all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value.values()):
             return "; ".join(f"{k}: {v}" for k, v in value.items())
         return json.dumps(value, ensure_ascii=False, default=str)
