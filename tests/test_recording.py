@@ -175,8 +175,11 @@ def test_refused_values_change_nothing(plan: tuple[Engine, int], db_url: str) ->
 
 def test_unknown_indicator_and_bad_period(plan: tuple[Engine, int]) -> None:
     engine, plan_id = plan
-    with pytest.raises(UsageError, match=r"unknown indicator 'RECYCLING' \(known: A2-ON-TRACK, EBUS, LANDFILL"):
+    # A close match is suggested; with none, the known codes are listed.
+    with pytest.raises(UsageError, match=r"unknown indicator 'RECYCLING' \(did you mean 'RECYCLED'\?\)"):
         record_measurement(engine, plan_id, "RECYCLING", "40", "2024", by="anna")
+    with pytest.raises(UsageError, match=r"unknown indicator 'ZZZ' \(known: A2-ON-TRACK, EBUS, LANDFILL"):
+        record_measurement(engine, plan_id, "ZZZ", "40", "2024", by="anna")
     with pytest.raises(DataError, match="invalid period '2024Q5'"):
         record_measurement(engine, plan_id, "RECYCLED", "40", "2024Q5", by="anna")
     with pytest.raises(DataError, match="invalid period 'March'"):
