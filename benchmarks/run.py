@@ -241,7 +241,7 @@ def _checkpoint(path: Path) -> None:
 def _upgrade(db: Path, cwd: Path) -> None:
     """Bring a cached database to this goaltrack's schema (``goaltrack init`` migrates it)."""
     try:
-        from goaltrack.schema_version import HEAD
+        from goaltrack.store.schema_version import HEAD
     except ImportError:
         return
     con = sqlite3.connect(db)

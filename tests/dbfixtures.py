@@ -17,10 +17,10 @@ from pathlib import Path
 from helpers import BUNDLED_PLAN
 from sqlalchemy.engine import Engine
 
-from goaltrack.db import open_engine, plan_id_for, writer
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
-from goaltrack.recording import record_measurement, record_status
+from goaltrack.store.database import open_engine, plan_id_for, writer
+from goaltrack.store.plansync import load_plans
+from goaltrack.store.recording import record_measurement, record_status
 
 EXAMPLE_CSV = BUNDLED_PLAN.with_name("kalundborg-2021.example.csv")
 SLUG = "kalundborg-2021"
@@ -30,7 +30,7 @@ def new_engine(url: str, revision: str | None = None) -> Engine:
     """A new database at ``url``: at the latest schema, or at ``revision``."""
     if revision is None:
         return open_engine(url, create=True)
-    from goaltrack.schema_version import migrate
+    from goaltrack.store.schema_version import migrate
 
     engine = open_engine(url, create=True, check=False)
     migrate(engine, revision)
@@ -50,8 +50,8 @@ def populate(engine: Engine, *, old_import: bool = False) -> int:
         import_as_in_0001(engine, plan_id, EXAMPLE_CSV, by="importer")
         import_as_in_0001(engine, plan_id, second, by="importer")
     else:
-        from goaltrack.importing import import_file
         from goaltrack.plugins import load_plugins
+        from goaltrack.store.importing import import_file
 
         source = load_plugins().get("data_sources", "csv")
         import_file(engine, plan_id, source, EXAMPLE_CSV, recorded_by="importer")
@@ -74,11 +74,11 @@ def import_as_in_0001(engine: Engine, plan_id: int, path: Path, *, by: str) -> N
     """An import as goaltrack 0001 made it: staged, merged, origin ``import:<file>#<sha16>``."""
     from sqlalchemy import select
 
-    from goaltrack import models as m
-    from goaltrack.bulk import Stager
     from goaltrack.clock import utcnow
-    from goaltrack.importing import file_sha256
-    from goaltrack.periods import parse_period
+    from goaltrack.store import tables as m
+    from goaltrack.store.bulk import Stager
+    from goaltrack.store.importing import file_sha256
+    from goaltrack.values.periods import parse_period
 
     t = m.Indicator.__table__  # type: ignore[attr-defined]
     with writer(engine).connect() as conn, conn.begin():

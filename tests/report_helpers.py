@@ -37,7 +37,7 @@ def load_db(
 ) -> Path:
     """A SQLite database at ``path`` with ``plan`` loaded and ``statuses`` recorded
     (``(initiative, state, note, by)``) at :data:`FIXED_TIME`."""
-    monkeypatch.setattr("goaltrack.recording.utcnow", lambda: FIXED_TIME)
+    monkeypatch.setattr("goaltrack.store.recording.utcnow", lambda: FIXED_TIME)
     invoke("--db", path, "plan", "load", plan)
     for initiative, state, note, by in statuses:
         invoke("--db", path, "status", initiative, state, "--note", note, "--by", by)

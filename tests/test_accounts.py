@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goaltrack.accounts import (
+from goaltrack.errors import DataError
+from goaltrack.values.accounts import (
     ACCOUNT_CODE_HELP,
     AccountCode,
     chart_names,
@@ -15,7 +16,6 @@ from goaltrack.accounts import (
     parse_account_code,
     percent_change,
 )
-from goaltrack.errors import DataError
 
 # The 18 budget lines of the seed (domain notes §1.8): code, dotted form, B2020, B2021.
 SEED = [

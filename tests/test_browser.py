@@ -175,7 +175,7 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     language; statuses pinned to a fixed time so the screenshots are the same every run."""
     out = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("goaltrack.recording.utcnow", lambda: FIXED_TIME)
+        mp.setattr("goaltrack.store.recording.utcnow", lambda: FIXED_TIME)
         mp.setenv("GOALTRACK_DB", str(out / "unused.db"))
         invoke("demo", "--out", out / "demo")
     db = out / "demo" / "goaltrack.db"

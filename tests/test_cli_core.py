@@ -20,10 +20,10 @@ from click.testing import CliRunner
 from helpers import BUNDLED_PLAN, REPO, db_dump, run_cli
 
 from goaltrack.cli import cli
-from goaltrack.db import open_engine
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
 from goaltrack.planfile.yamlio import read_yaml
+from goaltrack.store.database import open_engine
+from goaltrack.store.plansync import load_plans
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 SLUG = "kalundborg-2021"

@@ -16,14 +16,14 @@ import pytest
 from helpers import BUNDLED_PLAN, REPO
 from sqlalchemy.engine import Engine
 
-from goaltrack.db import open_engine, plan_id_for
+from goaltrack.engine.scoring import score_plan
 from goaltrack.errors import DataError
 from goaltrack.interfaces import ComputedValue, IndicatorKind, IndicatorSpec
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import load_plugins
-from goaltrack.recording import record_status
-from goaltrack.scoring import score_plan
+from goaltrack.store.database import open_engine, plan_id_for
+from goaltrack.store.plansync import load_plans
+from goaltrack.store.recording import record_status
 
 SYNTHETIC = REPO / "tests" / "data" / "progress-plan.yaml"
 

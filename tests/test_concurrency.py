@@ -19,8 +19,8 @@ from dbfixtures import new_engine
 from helpers import BUNDLED_PLAN, cli_env, run_cli
 from sqlalchemy import text
 
-from goaltrack.db import open_engine
-from goaltrack.verify import verify
+from goaltrack.store.database import open_engine
+from goaltrack.store.verify import verify
 
 WRITERS = 4
 RECORDS = 12  # per writer, spread over RECORD_CELLS
@@ -39,7 +39,7 @@ INITIATIVES = ["FA1-T1", "FA1-T2"]
 WORKER = r"""
 import contextlib, io, json, os, sys, time
 from goaltrack.cli import main
-import goaltrack.importing, goaltrack.recording, goaltrack.db  # loaded before the start
+import goaltrack.store.importing, goaltrack.store.recording, goaltrack.db  # loaded before the start
 start, commands = sys.argv[1], json.loads(open(sys.argv[2]).read())
 open(sys.argv[2] + ".ready", "w").close()
 while not os.path.exists(start):

@@ -35,13 +35,13 @@ import yaml
 from helpers import BUNDLED_PLAN, REPO, cli_env, db_dump, run_cli
 
 from goaltrack import bulk, fileio
-from goaltrack.db import open_engine, plan_id_for
 from goaltrack.errors import UsageError
-from goaltrack.importing import import_file
 from goaltrack.planfile import load as load_module
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import load_plugins
+from goaltrack.store.database import open_engine, plan_id_for
+from goaltrack.store.importing import import_file
+from goaltrack.store.plansync import load_plans
 
 TINY = REPO / "tests" / "data" / "tiny.yaml"
 
@@ -61,7 +61,7 @@ indicators:
   - {code: P4, name: Four, unit: persons}
 """
 INDICATORS = ("P1", "P2", "P3", "P4")
-DAYS = 40_000  # per indicator: 160,000 rows, 8 batches of goaltrack.bulk.BATCH_SIZE
+DAYS = 40_000  # per indicator: 160,000 rows, 8 batches of goaltrack.store.bulk.BATCH_SIZE
 ROWS = DAYS * len(INDICATORS)
 
 

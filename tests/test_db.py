@@ -13,11 +13,11 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from goaltrack import models as m
 from goaltrack.cli import cli
 from goaltrack.context import AppContext
-from goaltrack.db import normalise_url, open_engine
 from goaltrack.errors import UsageError
+from goaltrack.store import tables as m
+from goaltrack.store.database import normalise_url, open_engine
 
 
 def sqlite_file(url: str) -> Path:

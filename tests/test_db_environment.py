@@ -33,7 +33,13 @@ from typing import Any
 import pytest
 from helpers import BUNDLED_PLAN, REPO, SRC, bundled_db_in, cli_env, db_dump, run_cli
 
-from goaltrack.db import BUSY_TIMEOUT_MS, PG_WRITE_LOCK, _display, database_error, open_engine
+from goaltrack.store.database import (
+    BUSY_TIMEOUT_MS,
+    PG_WRITE_LOCK,
+    _display,
+    database_error,
+    open_engine,
+)
 
 UNEXPECTED = "run with --debug for the traceback"
 TINY_PLAN = REPO / "tests" / "data" / "tiny.yaml"

@@ -14,9 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from goaltrack import dbcopy
-from goaltrack.db import open_engine
-from goaltrack.dbcopy import checksums, copy_database
 from goaltrack.errors import DataError, UsageError
+from goaltrack.store.copy import checksums, copy_database
+from goaltrack.store.database import open_engine
 
 
 @pytest.fixture

@@ -170,9 +170,9 @@ def example_plan(tmp_path: Path) -> Path:
 
 
 def _load(db: Path, plan: Path) -> Any:
-    from goaltrack.db import open_engine
-    from goaltrack.planfile.load import load_plans
     from goaltrack.planfile.validate import read_plan
+    from goaltrack.store.database import open_engine
+    from goaltrack.store.plansync import load_plans
 
     engine = open_engine(f"sqlite:///{db}", create=True)
     load_plans(engine, [read_plan(plan)], recorded_by="test")
@@ -184,7 +184,7 @@ def _keys(objects: list[dict[str, Any]]) -> set[str]:
 
 
 def test_list_json_keys_documented(example_plan: Path, tmp_path: Path) -> None:
-    from goaltrack.listing import KINDS, list_items
+    from goaltrack.reports.listings import KINDS, list_items
 
     engine = _load(tmp_path / "list.db", example_plan)
     text = CLI_MD.read_text(encoding="utf-8")
@@ -213,7 +213,7 @@ def test_list_json_keys_documented(example_plan: Path, tmp_path: Path) -> None:
 
 
 def _settings() -> Iterator[tuple[str, str, Any]]:
-    from goaltrack.config import SETTINGS
+    from goaltrack.settings import SETTINGS
 
     for section, keys in SETTINGS.items():
         for key, (_type, default) in keys.items():
@@ -224,7 +224,7 @@ _COMMENTED_SETTING = re.compile(r"^# ([a-z_]+) = (.+)$")
 
 
 def test_config_file_loads() -> None:
-    from goaltrack.config import load_config
+    from goaltrack.settings import load_config
 
     config = load_config(CONFIG_TOML)
     assert config.path == CONFIG_TOML
@@ -234,7 +234,7 @@ def test_config_file_loads() -> None:
 
 
 def test_config_file_documents_every_setting_with_its_default(tmp_path: Path) -> None:
-    from goaltrack.config import load_config
+    from goaltrack.settings import load_config
 
     # Uncomment the `# key = value` lines and load the result: the documented values must be
     # valid settings and equal the defaults in SETTINGS.
@@ -360,7 +360,7 @@ def test_plan_schema_command_mentioned() -> None:
 
 
 def test_period_forms_documented() -> None:
-    from goaltrack.periods import parse_period
+    from goaltrack.values.periods import parse_period
 
     section = _section(PLAN_FORMAT_MD.read_text(encoding="utf-8"), "## Period codes")
     codes = re.findall(r"^\| `([^`]+)`", section, re.M)
@@ -368,7 +368,7 @@ def test_period_forms_documented() -> None:
     freqs = set()
     for code in codes:
         freqs.add(parse_period(code).freq)
-    from goaltrack.periods import FREQS
+    from goaltrack.values.periods import FREQS
 
     assert freqs == set(FREQS), f"period kinds without an example: {set(FREQS) - freqs}"
 
@@ -389,9 +389,9 @@ def test_round_trip(which: str, example_plan: Path, tmp_path: Path) -> None:
     """What docs/plan-format.md promises: the export loads back into an identical database
     (the same plan content and the same number of rows of every kind), and exporting that
     again gives the same bytes."""
-    from goaltrack.db import plan_id_for
-    from goaltrack.planfile.export import export_plan
-    from goaltrack.plans import plan_detail
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.planexport import export_plan
+    from goaltrack.store.plans import plan_detail
 
     def load_and_export(db: Path, plan: Path) -> tuple[str, dict[str, Any]]:
         engine = _load(db, plan)

@@ -31,16 +31,16 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import func, select
 
-from goaltrack import models as m
-from goaltrack.db import open_engine, plan_id_for
 from goaltrack.errors import DataError, GoaltrackError
-from goaltrack.importing import import_file
-from goaltrack.numbers import parse_number
-from goaltrack.periods import MAX_YEAR, MIN_YEAR, parse_period
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import load_plugins
-from goaltrack.values import parse_value
+from goaltrack.store import tables as m
+from goaltrack.store.database import open_engine, plan_id_for
+from goaltrack.store.importing import import_file
+from goaltrack.store.plansync import load_plans
+from goaltrack.values.numbers import parse_number
+from goaltrack.values.periods import MAX_YEAR, MIN_YEAR, parse_period
+from goaltrack.values.units import parse_value
 
 EXAMPLES = REPO / "tests" / ".hypothesis-examples"
 

@@ -16,7 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from goaltrack.i18n import LANGS, LOCALE_DIR, RULES, TABLE_LABELS, Formatter, normalise_lang
+from goaltrack.render.i18n import LANGS, LOCALE_DIR, RULES, TABLE_LABELS, Formatter, normalise_lang
 
 ROOT = Path(__file__).resolve().parent.parent
 BABEL_CFG = ROOT / "babel.cfg"
@@ -134,13 +134,14 @@ def report_labels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[set[str]
     """Every title and column label of the built-in reports' tables (and of `list`)."""
     from report_helpers import REPORT_PLAN, load_db
 
-    from goaltrack.checks import checks_report, run_checks
     from goaltrack.context import AppContext
-    from goaltrack.db import plan_id_for
+    from goaltrack.engine.checks import run_checks
     from goaltrack.reports.budget import build_budget
+    from goaltrack.reports.checks import checks_report
     from goaltrack.reports.common import ReportOptions
     from goaltrack.reports.coverage import build_coverage, build_national_coverage
     from goaltrack.reports.progress import build_progress
+    from goaltrack.store.database import plan_id_for
 
     with pytest.MonkeyPatch.context() as mp:
         db = load_db(tmp_path_factory.mktemp("labels") / "r.db", REPORT_PLAN, mp)
@@ -170,7 +171,7 @@ def test_every_report_table_label_is_translated(report_labels: set[str]) -> None
     da = {m.id: m.string for m in catalog("da") if m.id and isinstance(m.id, str)}
     for label in sorted(report_labels):
         head = re.sub(r"\s+\d+$", "", label)  # "Budget 2021" goes through "Budget"
-        assert head in TABLE_LABELS, f"add {head!r} to goaltrack.i18n.TABLE_LABELS and da.po"
+        assert head in TABLE_LABELS, f"add {head!r} to goaltrack.render.i18n.TABLE_LABELS and da.po"
         assert da.get(head), f"no Danish translation for {head!r}"
 
 

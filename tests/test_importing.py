@@ -24,14 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from goaltrack import importing
-from goaltrack import models as m
-from goaltrack.db import open_engine, plan_id_for
 from goaltrack.errors import DataError, UsageError, ValidationError
-from goaltrack.importing import ImportResult, import_file
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import load_plugins
-from goaltrack.recording import history, record_measurement
+from goaltrack.store import tables as m
+from goaltrack.store.database import open_engine, plan_id_for
+from goaltrack.store.importing import ImportResult, import_file
+from goaltrack.store.plansync import load_plans
+from goaltrack.store.recording import history, record_measurement
 
 PLAN = REPO / "tests" / "data" / "progress-plan.yaml"
 SOURCES = load_plugins().data_sources

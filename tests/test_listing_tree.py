@@ -18,12 +18,12 @@ from helpers import BUNDLED_PLAN, SEED
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from goaltrack import models as m
-from goaltrack.db import open_engine, plan_id_for
-from goaltrack.listing import list_items
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
-from goaltrack.tree import render_tree
+from goaltrack.reports.listings import list_items
+from goaltrack.reports.tree import render_tree
+from goaltrack.store import tables as m
+from goaltrack.store.database import open_engine, plan_id_for
+from goaltrack.store.plansync import load_plans
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 SLUG = "kalundborg-2021"

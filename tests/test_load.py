@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from goaltrack import models as m
 from goaltrack.cli import cli
-from goaltrack.db import open_engine
 from goaltrack.planfile import load as load_module
-from goaltrack.planfile.load import LoadResult, load_plans
 from goaltrack.planfile.validate import read_plan
 from goaltrack.planfile.yamlio import read_yaml
+from goaltrack.store import tables as m
+from goaltrack.store.database import open_engine
+from goaltrack.store.plansync import LoadResult, load_plans
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 

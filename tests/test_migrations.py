@@ -18,10 +18,10 @@ from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from goaltrack import models as m
-from goaltrack.db import open_engine
 from goaltrack.errors import DataError, UsageError
-from goaltrack.schema_version import (
+from goaltrack.store import tables as m
+from goaltrack.store.database import open_engine
+from goaltrack.store.schema_version import (
     HEAD,
     MIGRATIONS,
     REVISIONS,
@@ -115,8 +115,8 @@ def test_new_database_schema_is_models_schema(db_url: str, engines: list[Engine]
 def test_downgrade_to_nothing_and_up_again(db_url: str, engines: list[Engine]) -> None:
     from alembic import command
 
-    from goaltrack.db import writer
-    from goaltrack.schema_version import alembic_config
+    from goaltrack.store.database import writer
+    from goaltrack.store.schema_version import alembic_config
 
     engine = open_engine(db_url, create=True)
     engines.append(engine)
@@ -302,7 +302,7 @@ def test_checking_the_version_does_not_import_alembic(tmp_path: Path) -> None:
     assert run_cli("--db", db, "init").returncode == 0
     code = (
         "import sys\n"
-        "from goaltrack.db import open_engine\n"
+        "from goaltrack.store.database import open_engine\n"
         f"open_engine({str(db)!r}.join(['sqlite:///', ''])).dispose()\n"
         "assert 'alembic' not in sys.modules, 'alembic imported'\n"
     )
@@ -322,7 +322,7 @@ def test_import_records_its_batch(db_url: str, engines: list[Engine]) -> None:
         ).mappings().all()
     assert len(rows) == 2  # populate's two imports; the dry run left no batch
     b = rows[0]
-    from goaltrack.importing import file_sha256
+    from goaltrack.store.importing import file_sha256
 
     assert b["plan_id"] == plan_id and b["file_name"] == EXAMPLE_CSV.name
     assert b["sha256"] == file_sha256(EXAMPLE_CSV) and b["source"] == "csv"

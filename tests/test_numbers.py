@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from goaltrack.errors import DataError
-from goaltrack.numbers import decimal_mark, format_number, parse_number
-from goaltrack.values import parse_value
+from goaltrack.values.numbers import decimal_mark, format_number, parse_number
+from goaltrack.values.units import parse_value
 
 
 @pytest.mark.parametrize(

@@ -167,7 +167,7 @@ def test_import_memory_is_flat(small_db: Path, tmp_path: Path) -> None:
 
 def _latest_query_plan(engine: Engine, ids: list[int], explain: str) -> str:
     """The plan the database makes for latest_values' query (captured as it runs)."""
-    from goaltrack.measurements import latest_values
+    from goaltrack.store.measurements import latest_values
 
     statements: list[tuple[str, Any]] = []
 
@@ -194,7 +194,7 @@ def _load_with_values(url: str, tmp_path: Path) -> tuple[Engine, list[int]]:
     gen.write_csv(values, gen.monthly_rows(1, initiatives=20, indicators=10))
     _run("--db", url, "plan", "load", plan, cwd=tmp_path)
     _run("--db", url, "import", "csv", values, "--by", "tester", cwd=tmp_path)
-    from goaltrack.db import open_engine
+    from goaltrack.store.database import open_engine
 
     engine = open_engine(url)
     with engine.connect() as conn:

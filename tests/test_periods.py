@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from goaltrack.errors import DataError
-from goaltrack.periods import (
+from goaltrack.values.periods import (
     EXPECTED,
     Period,
     canonical,

@@ -18,12 +18,12 @@ from helpers import REPO, db_dump
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from goaltrack import models as m
-from goaltrack.db import open_engine, plan_id_for
 from goaltrack.errors import DataError, UsageError
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
-from goaltrack.recording import history, record_measurement, record_status
+from goaltrack.store import tables as m
+from goaltrack.store.database import open_engine, plan_id_for
+from goaltrack.store.plansync import load_plans
+from goaltrack.store.recording import history, record_measurement, record_status
 
 PLAN = REPO / "tests" / "data" / "progress-plan.yaml"
 

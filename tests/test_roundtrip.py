@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 
-from goaltrack import models as m
-from goaltrack.db import create_schema, open_engine, plan_id_for
-from goaltrack.planfile.export import export_plan
-from goaltrack.planfile.load import load_plans
 from goaltrack.planfile.validate import read_plan
 from goaltrack.planfile.yamlio import read_yaml
+from goaltrack.store import tables as m
+from goaltrack.store.database import create_schema, open_engine, plan_id_for
+from goaltrack.store.planexport import export_plan
+from goaltrack.store.plansync import load_plans
 
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 

@@ -21,14 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from goaltrack.db import open_engine, plan_id_for
-from goaltrack.errors import UsageError
-from goaltrack.measurements import latest_values
-from goaltrack.planfile.load import load_plans
-from goaltrack.planfile.validate import read_plan
-from goaltrack.plugins import Plugins, load_plugins
-from goaltrack.recording import record_measurement, record_status
-from goaltrack.scoring import (
+from goaltrack.engine.scoring import (
     Edge,
     Node,
     PlanScores,
@@ -38,6 +31,13 @@ from goaltrack.scoring import (
     scores_report,
     status_score,
 )
+from goaltrack.errors import UsageError
+from goaltrack.planfile.validate import read_plan
+from goaltrack.plugins import Plugins, load_plugins
+from goaltrack.store.database import open_engine, plan_id_for
+from goaltrack.store.measurements import latest_values
+from goaltrack.store.plansync import load_plans
+from goaltrack.store.recording import record_measurement, record_status
 
 PLAN = REPO / "tests" / "data" / "progress-plan.yaml"
 GOALS = ["NG1", "NG2", "NG3", "NG4", "NG5"]

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from goaltrack.default_plugins.scoring import fmt
 from goaltrack.interfaces import IndicatorSpec, Observation, Score, ScoringMethod
-from goaltrack.periods import parse_period
 from goaltrack.plugins import load_plugins
+from goaltrack.values.periods import parse_period
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from report_helpers import REPORT_PLAN, load_db, report
 
 from goaltrack.interfaces import RenderOptions
-from goaltrack.templating import make_environment, md_escape
+from goaltrack.render.environment import make_environment, md_escape
 
 TESTS = Path(__file__).resolve().parent
 

@@ -1,4 +1,4 @@
-"""Checking a measurement's value against its indicator's unit (goaltrack.values).
+"""Checking a measurement's value against its indicator's unit (goaltrack.values.units).
 
 The same check serves `goaltrack record` and `goaltrack import`: numbers in English or Danish
 notation are accepted, text and "N/A" are refused, percentages must lie in 0-100 and shares
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from goaltrack.errors import DataError
-from goaltrack.numbers import format_number
-from goaltrack.values import check_range, is_percent, parse_value
+from goaltrack.values.numbers import format_number
+from goaltrack.values.units import check_range, is_percent, parse_value
 
 
 @pytest.mark.parametrize(

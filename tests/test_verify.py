@@ -16,7 +16,7 @@ from helpers import run_cli
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
-from goaltrack.verify import verify
+from goaltrack.store.verify import verify
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_damage_is_found(populated: str, damage: Any) -> None:
 
 
 def _verify(engine: Engine) -> Any:
-    from goaltrack.db import open_engine
+    from goaltrack.store.database import open_engine
 
     opened = open_engine(engine.url.render_as_string(hide_password=False), check=False)
     try:

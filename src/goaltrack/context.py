@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from goaltrack.config import Config, load_config
+from goaltrack.settings import Config, load_config
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -40,7 +40,7 @@ class AppContext:
     @property
     def db_url(self) -> str:
         """``--db``, else ``GOALTRACK_DB``, else the config file, else ``./goaltrack.db``."""
-        from goaltrack.db import normalise_url
+        from goaltrack.store.database import normalise_url
 
         raw = self.db or os.environ.get("GOALTRACK_DB")
         if not raw:
@@ -52,7 +52,7 @@ class AppContext:
     def engine(self, *, create: bool = False) -> Engine:
         """The database engine; ``create`` allows making a new database (``init``)."""
         if self._engine is None:
-            from goaltrack.db import open_engine
+            from goaltrack.store.database import open_engine
 
             self._engine = open_engine(self.db_url, create=create, busy_timeout_ms=self.busy_timeout_ms)
         return self._engine

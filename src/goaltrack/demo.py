@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goaltrack.context import AppContext
-from goaltrack.scoring import EXAMPLE_SOURCE
+from goaltrack.engine.scoring import EXAMPLE_SOURCE
+from goaltrack.vocab import SEVERITIES
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -49,15 +50,15 @@ def run_demo(
     ``wrote`` is called with each report once it is in place, and with the database once it
     is closed.
     """
-    from goaltrack.bundled import bundled_plan
-    from goaltrack.config import recorder_name
-    from goaltrack.db import open_engine, plan_id_for
-    from goaltrack.importing import import_file
-    from goaltrack.planfile.load import load_plans
+    from goaltrack.engine.scoring import score_plan
+    from goaltrack.planfile.bundled import bundled_plan
     from goaltrack.planfile.validate import read_plan
-    from goaltrack.plans import plan_detail
-    from goaltrack.recording import record_status
-    from goaltrack.scoring import score_plan
+    from goaltrack.settings import recorder_name
+    from goaltrack.store.database import open_engine, plan_id_for
+    from goaltrack.store.importing import import_file
+    from goaltrack.store.plans import plan_detail
+    from goaltrack.store.plansync import load_plans
+    from goaltrack.store.recording import record_status
 
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "goaltrack.db"
@@ -143,9 +144,9 @@ def _write_reports(
     app: AppContext, conn: Connection, plan_id: int, out_dir: Path, wrote: Callable[[Path], None] | None = None
 ) -> tuple[list[Path], dict[str, Any], dict[str, int]]:
     """Render :data:`DEMO_REPORTS` into ``out_dir``; the coverage summary and check counts."""
-    from goaltrack.checks import run_checks
+    from goaltrack.engine.checks import run_checks
     from goaltrack.fileio import write_atomic
-    from goaltrack.render import render
+    from goaltrack.render.output import render
     from goaltrack.reports.budget import build_budget
     from goaltrack.reports.common import ReportOptions
     from goaltrack.reports.coverage import build_coverage
@@ -165,5 +166,5 @@ def _write_reports(
         if wrote is not None:
             wrote(path)
     findings = run_checks(conn, app.plugins, plan_id, settings=settings.get("checks", {}), options=options)
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    counts: dict[str, int] = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     return written, reports["coverage"].data["summary"], counts

@@ -18,11 +18,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
+from goaltrack.vocab import (  # re-exported: plugins type scores and findings with them
+    Severity,
+    Status,
+)
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-Status = Literal["on-track", "at-risk", "off-track", "no-data"]
-Severity = Literal["error", "warning", "info"]
 
 
 # --------------------------------------------------------------------------- data sources
@@ -224,7 +227,7 @@ class RenderOptions:
     """How to render: language for labels and number formats, template overrides.
 
     The last two fields serve templated formats (``html``, ``markdown``, or a plugin's);
-    :func:`goaltrack.render.render` fills them from the loaded plugins, so a format never
+    :func:`goaltrack.render.output.render` fills them from the loaded plugins, so a format never
     needs the plugin manager itself. Constructed by hand (tests, scripts) they default to
     "no plugins".
     """

@@ -48,7 +48,7 @@ def pass_app(f: F) -> F:
 
     A database refusing the command with an error raised on the driver's own connection
     (the bulk path of ``import``), which SQLAlchemy never sees, becomes the same one-line
-    error as on the engine (:func:`goaltrack.db.database_error`).
+    error as on the engine (:func:`goaltrack.store.database.database_error`).
     """
 
     @functools.wraps(f)
@@ -57,7 +57,7 @@ def pass_app(f: F) -> F:
         try:
             return f(app, *args, **kwargs)
         except Exception as exc:
-            from goaltrack.db import database_error
+            from goaltrack.store.database import database_error
 
             if (error := database_error(exc, app.db_url, busy_timeout_ms=app.busy_timeout_ms)) is not None:
                 raise error from exc
@@ -114,8 +114,8 @@ def guard_outputs(
         return
     from sqlalchemy.exc import ArgumentError
 
-    from goaltrack.db import sqlite_path
     from goaltrack.fileio import check_outputs
+    from goaltrack.store.database import sqlite_path
 
     if app is None:
         app = ensure_app(click.get_current_context())

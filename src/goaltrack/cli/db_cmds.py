@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 @contextlib.contextmanager
 def _unchecked(app: AppContext, *, create: bool = False) -> Iterator[Engine]:
     """The database whatever its schema version (``open_engine(check=False)``), for ``db``."""
-    from goaltrack.db import open_engine
+    from goaltrack.store.database import open_engine
 
     engine = open_engine(app.db_url, create=create, check=False)
     try:
@@ -29,7 +29,7 @@ def _unchecked(app: AppContext, *, create: bool = False) -> Iterator[Engine]:
 
 def _require_schema(engine: Engine, where: str) -> None:
     from goaltrack.errors import UsageError
-    from goaltrack.schema_version import read_state
+    from goaltrack.store.schema_version import read_state
 
     with engine.connect() as conn:
         if read_state(conn).empty:
@@ -44,8 +44,8 @@ def init_cmd(app: AppContext) -> None:
     Safe to run again: a database that is up to date is left as it is, and an older one is
     migrated (in one transaction). A PostgreSQL database must exist already (CREATE DATABASE).
     """
-    from goaltrack.db import _display
-    from goaltrack.schema_version import migrate
+    from goaltrack.store.database import _display
+    from goaltrack.store.schema_version import migrate
 
     with _unchecked(app, create=True) as engine:
         before, after = migrate(engine)
@@ -72,8 +72,8 @@ def db_upgrade(app: AppContext) -> None:
     until then. On PostgreSQL, concurrent upgrades wait for each other; back up first
     (see docs/deployment.md).
     """
-    from goaltrack.db import _display
-    from goaltrack.schema_version import migrate
+    from goaltrack.store.database import _display
+    from goaltrack.store.schema_version import migrate
 
     with _unchecked(app) as engine:
         _require_schema(engine, _display(app.db_url))
@@ -89,9 +89,9 @@ def db_upgrade(app: AppContext) -> None:
 @pass_app
 def db_current(app: AppContext, check: bool) -> None:
     """Show the database's schema revision, and whether it is the latest."""
-    from goaltrack.db import _display
     from goaltrack.errors import DataError
-    from goaltrack.schema_version import HEAD, read_state
+    from goaltrack.store.database import _display
+    from goaltrack.store.schema_version import HEAD, read_state
 
     with _unchecked(app) as engine:
         _require_schema(engine, _display(app.db_url))
@@ -111,7 +111,7 @@ def db_current(app: AppContext, check: bool) -> None:
 @db_group.command(name="history")
 def db_history() -> None:
     """List the schema revisions this goaltrack knows, oldest first."""
-    from goaltrack.schema_version import HEAD, script_revisions
+    from goaltrack.store.schema_version import HEAD, script_revisions
 
     for rev, _down, doc in script_revisions():
         title = doc.splitlines()[0] if doc else ""
@@ -133,8 +133,8 @@ def db_copy(app: AppContext, target_url: str, force: bool) -> None:
     """
     from sqlalchemy.exc import ArgumentError
 
-    from goaltrack.db import _display, normalise_url, open_engine, sqlite_path
-    from goaltrack.dbcopy import TableResult, copy_database
+    from goaltrack.store.copy import TableResult, copy_database
+    from goaltrack.store.database import _display, normalise_url, open_engine, sqlite_path
 
     try:
         target_file = sqlite_path(normalise_url(target_url))
@@ -176,9 +176,9 @@ def db_verify(app: AppContext) -> None:
     statuses name existing initiatives; imported values have their import record. Prints
     each problem and exits 1 if there is any, 0 when the database is clean.
     """
-    from goaltrack.db import _display
     from goaltrack.errors import DataError
-    from goaltrack.verify import verify
+    from goaltrack.store.database import _display
+    from goaltrack.store.verify import verify
 
     where = _display(app.db_url)
     with _unchecked(app) as engine:

@@ -30,10 +30,10 @@ def import_cmd(app: AppContext, source: str, file: Path, plan_slug: str | None, 
     as FILE:LINE: message. Re-importing the same file adds nothing; changed values
     supersede the old ones (see `goaltrack history`).
     """
-    from goaltrack.config import recorder_name
-    from goaltrack.db import plan_id_for
     from goaltrack.errors import UsageError
-    from goaltrack.importing import import_file
+    from goaltrack.settings import recorder_name
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.importing import import_file
 
     opts: dict[str, str] = {}
     for item in options:

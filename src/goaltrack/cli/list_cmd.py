@@ -8,12 +8,11 @@ import click
 
 from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option
 from goaltrack.context import AppContext
-
-KINDS = ("national-goals", "focus-areas", "target-groups", "initiatives", "indicators", "accounts")
+from goaltrack.vocab import LIST_KINDS
 
 
 @click.command(name="list")
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=click.Choice(LIST_KINDS))
 @plan_option()
 @click.option("--level", type=click.Choice(["strategic", "annual"]), help="Focus areas of one level only.")
 @click.option(
@@ -29,9 +28,9 @@ def list_cmd(app: AppContext, kind: str, plan_slug: str | None, level: str | Non
     link is marked with *. The JSON output is a list of objects with stable keys
     (see docs/cli.md).
     """
-    from goaltrack.db import plan_id_for
-    from goaltrack.listing import list_items
-    from goaltrack.render import render
+    from goaltrack.render.output import render
+    from goaltrack.reports.listings import list_items
+    from goaltrack.store.database import plan_id_for
 
     if level and kind != "focus-areas":
         raise click.UsageError("--level applies to focus-areas only")

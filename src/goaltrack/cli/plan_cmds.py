@@ -45,9 +45,9 @@ def plan_load(app: AppContext, files: tuple[Path, ...], prune: bool, dry_run: bo
     file updates and adds items, and what it no longer has is reported (deleted only with
     --prune). All files load in one transaction: if one is invalid, nothing changes.
     """
-    from goaltrack.config import recorder_name
-    from goaltrack.planfile.load import load_plans
     from goaltrack.planfile.validate import MAX_REPORTED, read_plans
+    from goaltrack.settings import recorder_name
+    from goaltrack.store.plansync import load_plans
 
     plans, problems = read_plans(list(files))
     if problems:
@@ -76,8 +76,8 @@ def plan_export(app: AppContext, slug: str, output: Path | None) -> None:
 
     The export loads back into an identical database.
     """
-    from goaltrack.db import plan_id_for
-    from goaltrack.planfile.export import export_plan
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.planexport import export_plan
 
     guard_outputs([("-o", output)], app=app)
     engine = app.engine()
@@ -91,7 +91,7 @@ def plan_export(app: AppContext, slug: str, output: Path | None) -> None:
 @pass_app
 def plan_list(app: AppContext, fmt: str) -> None:
     """List the plans in the database."""
-    from goaltrack.plans import plan_summaries
+    from goaltrack.store.plans import plan_summaries
 
     with app.engine().connect() as conn:
         rows = plan_summaries(conn)
@@ -114,8 +114,8 @@ def plan_list(app: AppContext, fmt: str) -> None:
 @pass_app
 def plan_show(app: AppContext, slug: str, fmt: str) -> None:
     """Show plan SLUG: its header and how many items of each kind it holds."""
-    from goaltrack.db import plan_id_for
-    from goaltrack.plans import plan_detail
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.plans import plan_detail
 
     with app.engine().connect() as conn:
         detail = plan_detail(conn, plan_id_for(conn, slug))

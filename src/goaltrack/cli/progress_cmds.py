@@ -6,8 +6,7 @@ import click
 
 from goaltrack.cli.common import pass_app, plan_option
 from goaltrack.context import AppContext
-
-STATUSES = ("not-started", "on-track", "at-risk", "off-track", "done", "cancelled")
+from goaltrack.vocab import INITIATIVE_STATUSES
 
 
 @click.command(name="record")
@@ -30,9 +29,9 @@ def record_cmd(app: AppContext, indicator: str, value: str | None, period: str, 
     which stays in the history. Numbers may be written 12.4 or 12,4; percentages must lie
     in 0-100; text and "N/A" are refused (use --missing REASON instead).
     """
-    from goaltrack.config import recorder_name
-    from goaltrack.db import plan_id_for
-    from goaltrack.recording import record_measurement
+    from goaltrack.settings import recorder_name
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.recording import record_measurement
 
     engine = app.engine()
     with engine.connect() as conn:
@@ -49,16 +48,16 @@ def record_cmd(app: AppContext, indicator: str, value: str | None, period: str, 
 
 @click.command(name="status")
 @click.argument("initiative")
-@click.argument("state", type=click.Choice(STATUSES))
+@click.argument("state", type=click.Choice(INITIATIVE_STATUSES))
 @plan_option()
 @click.option("--note", help="Why; required for at-risk and off-track.")
 @click.option("--by", help="Who records (default: config [recording] by, else the OS user).")
 @pass_app
 def status_cmd(app: AppContext, initiative: str, state: str, plan_slug: str | None, note: str | None, by: str | None) -> None:
     """Record the STATE of INITIATIVE (appended to its status history)."""
-    from goaltrack.config import recorder_name
-    from goaltrack.db import plan_id_for
-    from goaltrack.recording import record_status
+    from goaltrack.settings import recorder_name
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.recording import record_status
 
     engine = app.engine()
     with engine.connect() as conn:
@@ -75,8 +74,8 @@ def status_cmd(app: AppContext, initiative: str, state: str, plan_slug: str | No
 def history_cmd(app: AppContext, code: str, plan_slug: str | None, fmt: str) -> None:
     """Show every value of indicator CODE, or every status of initiative CODE: who
     recorded it, when, how (by hand, import file, plan file) and why."""
-    from goaltrack.db import plan_id_for
-    from goaltrack.recording import history
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.recording import history
 
     with app.engine().connect() as conn:
         h = history(conn, plan_id_for(conn, plan_slug), code)

@@ -41,9 +41,9 @@ def report_group() -> None:
 def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, output: Path | None, lang: str | None,
          templates_dir: Path | None, stamp: bool, as_of: dt.datetime | None, **extra: Any) -> None:
     from goaltrack.clock import utcnow
-    from goaltrack.db import plan_id_for
-    from goaltrack.render import render
+    from goaltrack.render.output import render
     from goaltrack.reports.common import ReportOptions
+    from goaltrack.store.database import plan_id_for
 
     guard_outputs([("-o", output)], app=app)
     options = ReportOptions(as_of=as_of.date() if as_of else None,
@@ -126,10 +126,11 @@ def report_progress(app: AppContext, **kw: Any) -> None:
 def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as_of: dt.datetime | None) -> None:
     """Run the coverage and lint checks on a plan. Exits 0 when clean, 1 when an error
     is found (or a warning, with --strict): made for a plan repository's CI."""
-    from goaltrack.checks import checks_report, run_checks
-    from goaltrack.db import plan_id_for
-    from goaltrack.render import render
+    from goaltrack.engine.checks import run_checks
+    from goaltrack.render.output import render
+    from goaltrack.reports.checks import checks_report
     from goaltrack.reports.common import ReportOptions
+    from goaltrack.store.database import plan_id_for
 
     options = ReportOptions(as_of=as_of.date() if as_of else None)
     with app.engine().connect() as conn:

@@ -15,8 +15,8 @@ from goaltrack.context import AppContext
 def tree_cmd(app: AppContext, plan_slug: str | None, width: int) -> None:
     """Show the plan as a tree: national goal -> focus areas -> initiatives ->
     target groups, accounts and indicators; then what reaches no goal."""
-    from goaltrack.db import plan_id_for
-    from goaltrack.tree import render_tree
+    from goaltrack.reports.tree import render_tree
+    from goaltrack.store.database import plan_id_for
 
     with app.engine().connect() as conn:
         text = render_tree(conn, plan_id_for(conn, plan_slug), width=width)

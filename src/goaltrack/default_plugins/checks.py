@@ -27,10 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from goaltrack import hookimpl
-from goaltrack import models as m
 from goaltrack.interfaces import Check, Finding
-from goaltrack.listing import Links
-from goaltrack.measurements import latest_values
+from goaltrack.reports.listings import Links
+from goaltrack.store import tables as m
+from goaltrack.store.measurements import latest_values
 
 
 class _PlanFacts:

@@ -5,7 +5,7 @@ nothing in the core knows these names. (``html`` and ``markdown`` live in
 :mod:`goaltrack.default_plugins.formats_templated`.)
 
 - ``table`` is for people: titles and column labels go through the gettext catalogs, and
-  numbers follow the language (:class:`goaltrack.i18n.Formatter`): ``int`` columns whole,
+  numbers follow the language (:class:`goaltrack.render.i18n.Formatter`): ``int`` columns whole,
   ``number`` columns with up to two decimals, ``percent`` columns with one (``12,4 %`` in
   Danish, ``12.4%`` in English); ``None`` is an empty cell.
 - ``csv`` is for machines: column keys as the header, numbers as numbers (dot decimal, no
@@ -31,7 +31,7 @@ from goaltrack.hookspecs import hookimpl
 from goaltrack.interfaces import Column, OutputFormat, RenderOptions, Report, Table
 
 if TYPE_CHECKING:
-    from goaltrack.i18n import Formatter
+    from goaltrack.render.i18n import Formatter
 
 NUMERIC_TYPES = ("int", "number", "percent")
 
@@ -43,7 +43,7 @@ def _is_number(value: object) -> bool:
 
 def _formatter(options: RenderOptions) -> Formatter:
     # Imported here: Babel and the catalogs are needed only when a report is rendered.
-    from goaltrack.i18n import Formatter
+    from goaltrack.render.i18n import Formatter
 
     return Formatter(options.lang)
 

@@ -1,6 +1,6 @@
 """Built-in templated output formats: ``html`` (one self-contained page) and ``markdown``.
 
-Both render Jinja2 templates through :mod:`goaltrack.templating` (imported when a report is
+Both render Jinja2 templates through :mod:`goaltrack.render.environment` (imported when a report is
 rendered, so loading this plugin costs nothing): ``<kind>.html`` / ``<kind>.md`` for the
 coverage, budget and progress reports, ``tables.html`` / ``tables.md`` for any other report.
 Users override templates with ``--templates DIR``; plugins add filters through
@@ -20,7 +20,7 @@ class _TemplatedFormat(OutputFormat):
     flavour: ClassVar[str]
 
     def render(self, report: Report, options: RenderOptions) -> str:
-        from goaltrack.templating import render_report
+        from goaltrack.render.environment import render_report
 
         return render_report(report, options, self.flavour)  # type: ignore[arg-type]
 

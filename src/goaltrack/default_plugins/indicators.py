@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from goaltrack import hookimpl
-from goaltrack import models as m
-from goaltrack.accounts import percent_change
 from goaltrack.errors import DataError
 from goaltrack.interfaces import ComputedValue, IndicatorKind, IndicatorSpec
+from goaltrack.store import tables as m
+from goaltrack.values.accounts import percent_change
 
 
 def _list(value: Any) -> list[str]:

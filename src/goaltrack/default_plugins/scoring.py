@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from goaltrack import hookimpl
 from goaltrack.interfaces import IndicatorSpec, Observation, Score, ScoringMethod, Status
+from goaltrack.vocab import unit_class
 
 
 def clamp(x: float) -> float:
@@ -32,8 +33,11 @@ def fmt(value: float | None, unit: str) -> str:
 def _suffix(unit: str) -> str:
     """What follows a number in ``unit`` (scoring formats three numbers per indicator, and
     a plan has few units)."""
-    if unit.lower() in ("pct", "%", "percent", "pct-change"):
+    kind = unit_class(unit)
+    if kind in ("percent", "percent-change"):
         return " %"
+    if kind == "percent-point":
+        return " pct. points"
     return f" {unit}".rstrip() if unit.strip() else ""
 
 

@@ -245,7 +245,7 @@ def _depth(text: str) -> int:
 
 
 # Numbers are read exactly (Decimal), so a 400-digit integer or 1e400 is "too large" when
-# its value is checked (goaltrack.numbers.check_magnitude), not an int that float() overflows
+# its value is checked (goaltrack.values.numbers.check_magnitude), not an int that float() overflows
 # on, an inf, or Python's 4300-digit limit on int().
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_float=Decimal, parse_int=Decimal)
 

@@ -26,7 +26,8 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from goaltrack.errors import DataError
-from goaltrack.numbers import check_magnitude
+from goaltrack.values.numbers import check_magnitude
+from goaltrack.vocab import Direction, InitiativeStatus
 
 FORMAT_VERSION = 1
 
@@ -45,7 +46,7 @@ def _written_as_text(value: object) -> object:
 
 
 def _storable(value: object) -> object:
-    """A YAML number goaltrack can store (:func:`goaltrack.numbers.check_magnitude`); anything
+    """A YAML number goaltrack can store (:func:`goaltrack.values.numbers.check_magnitude`); anything
     else is left to the field's own validation and message."""
     # NaN and infinities are left to pydantic ("Input should be a finite number").
     if isinstance(value, int) and not isinstance(value, bool) or isinstance(value, float) and math.isfinite(value):
@@ -72,7 +73,7 @@ Year = Annotated[int, Field(ge=1900, le=2200)]
 # -0.0 becomes 0.0: databases do not keep the sign of zero, and the plan's hash must not
 # depend on it.
 # Not .nan or .inf either: an amount or share must be a figure (SQLite stores NaN as NULL).
-# Within the one bound on stored numbers (goaltrack.numbers.MAX_MAGNITUDE).
+# Within the one bound on stored numbers (goaltrack.values.numbers.MAX_MAGNITUDE).
 Number = Annotated[
     float, BeforeValidator(lambda v: _storable(v)), Field(strict=True, allow_inf_nan=False),
     AfterValidator(lambda v: v + 0.0),
@@ -80,10 +81,8 @@ Number = Annotated[
 # A number that need not be written as a float (a weight, a range bound), within the bound.
 Bounded = Annotated[float, BeforeValidator(lambda v: _storable(v)), Field(allow_inf_nan=False)]
 Basis = Literal["explicit", "inferred"]
-Direction = Literal["increase", "decrease", "maintain", "range"]
 FocusLevel = Literal["strategic", "annual"]
 BudgetKind = Literal["budget", "corrected", "actual"]
-InitiativeStatus = Literal["not-started", "on-track", "at-risk", "off-track", "done", "cancelled"]
 MeasurementKind = Literal["observed", "forecast"]
 
 _ACCOUNT_RE = re.compile(r"^[0-9]{6}\Z")  # [0-9]: \d also matches non-ASCII digits

@@ -178,7 +178,7 @@ def _show(value: Any) -> str:
 
 def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
     """Duplicate codes, dangling references, misplaced links, bad periods and shares."""
-    from goaltrack.periods import parse_period
+    from goaltrack.values.periods import parse_period
 
     def dupes(kind: str, codes: list[str]) -> Iterable[Problem]:
         counts = Counter(codes)

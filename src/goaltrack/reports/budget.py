@@ -5,7 +5,7 @@ Amounts are summed in SQL per account and year; the grouping (hovedkonto -> hove
 of accounts. Declared totals are compared with the sum of their lines and shown as
 printed: a difference within rounding (half a unit per line) is reported as rounding, a
 larger one as an error. Percent changes are over the absolute first-year amount
-(:func:`goaltrack.accounts.percent_change`).
+(:func:`goaltrack.values.accounts.percent_change`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
-from goaltrack.accounts import chart_names, percent_change
 from goaltrack.errors import UsageError
 from goaltrack.interfaces import Column, Report, Table
 from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+from goaltrack.store import tables as m
+from goaltrack.values.accounts import chart_names, percent_change
 
 LARGEST = 5
 

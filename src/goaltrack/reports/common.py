@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
+from goaltrack.store import tables as m
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -51,15 +51,3 @@ def plan_meta(conn: Connection, plan_id: int, report: str, options: ReportOption
 def envelope(meta: dict[str, Any], **body: Any) -> dict[str, Any]:
     """The JSON document of a report: ``version``, ``meta``, then the report's own keys."""
     return {"version": REPORT_SCHEMA_VERSION, "report": meta["report"], "meta": meta, **body}
-
-
-def reference_date(conn: Connection, plan_id: int, options: ReportOptions) -> dt.date:
-    """The date "stale data" is measured against: ``--as-of``, else the plan's last day.
-
-    Not today: a report must come out the same tomorrow from the same database.
-    """
-    if options.as_of is not None:
-        return options.as_of
-    t = m.Plan.__table__  # type: ignore[attr-defined]
-    years = conn.execute(select(t.c.years).where(t.c.id == plan_id)).scalar_one()
-    return dt.date(max(years), 12, 31)

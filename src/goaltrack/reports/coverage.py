@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
-from goaltrack.checks import finding_json, run_checks
+from goaltrack.engine.checks import run_checks
+from goaltrack.engine.scoring import score_plan
 from goaltrack.interfaces import Column, Report, Table
-from goaltrack.listing import Links
+from goaltrack.reports.checks import finding_json
 from goaltrack.reports.common import REPORT_SCHEMA_VERSION, ReportOptions, envelope, plan_meta
-from goaltrack.scoring import score_plan
+from goaltrack.reports.listings import Links
+from goaltrack.store import tables as m
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins
@@ -254,7 +255,7 @@ def _cell(links: Links, kind: str, area_id: int, goal_id: int, initiatives: int)
 
 
 def _latest_dates(conn: Connection, ids: list[int], as_of: dt.date | None) -> dict[int, tuple[str, str]]:
-    from goaltrack.measurements import latest_values
+    from goaltrack.store.measurements import latest_values
 
     return {
         k: (v.period_code, v.period_end.isoformat() if isinstance(v.period_end, dt.date) else str(v.period_end))
@@ -290,7 +291,7 @@ def build_national_coverage(conn: Connection, options: ReportOptions) -> Report:
     The question a ministry asks of all plans at once. Plans are read one at a time (memory
     stays that of one plan); each in a few set-based queries, without scoring (``score
     --all-plans`` gives the scores)."""
-    from goaltrack.measurements import latest_values_of_plan
+    from goaltrack.store.measurements import latest_values_of_plan
 
     pt = m.Plan.__table__  # type: ignore[attr-defined]
     plans_out: list[dict[str, Any]] = []

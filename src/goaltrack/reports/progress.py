@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
+from goaltrack.engine.scoring import EXAMPLE_SOURCE, score_plan
 from goaltrack.interfaces import Column, Report, Table
 from goaltrack.reports.common import ReportOptions, envelope, plan_meta
-from goaltrack.scoring import EXAMPLE_SOURCE, score_plan
+from goaltrack.store import tables as m
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins

@@ -31,7 +31,7 @@ from typing import IO, ClassVar
 
 from goaltrack.errors import DataError, UsageError
 from goaltrack.interfaces import DataSource, RejectedRow, SourceRow
-from goaltrack.numbers import parse_number
+from goaltrack.values.numbers import parse_number
 from goaltrack_jobindsats.areas import AreaFilter
 from goaltrack_jobindsats.mapping import MapEntry, Settings, normalise_key, parse_settings
 

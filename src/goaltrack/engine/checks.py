@@ -1,27 +1,33 @@
-"""Running the registered checks over a plan (``goaltrack check``, report gaps)."""
+"""Running the registered checks over a plan (``goaltrack check``, a coverage report's gaps)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Connection
 
 from goaltrack.errors import GoaltrackError
-from goaltrack.interfaces import Column, Finding, Report, Table
-from goaltrack.reports.common import ReportOptions, envelope, plan_meta, reference_date
+from goaltrack.interfaces import Finding
+from goaltrack.store.plans import reference_date
+from goaltrack.vocab import SEVERITY_ORDER
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+class AsOf(Protocol):
+    """What checks need of a report's options: the date "stale data" is measured against."""
+
+    @property
+    def as_of(self) -> dt.date | None: ...
 
 
 def run_checks(
-    conn: Connection, plugins: Plugins, plan_id: int, *, settings: dict[str, Any], options: ReportOptions
+    conn: Connection, plugins: Plugins, plan_id: int, *, settings: dict[str, Any], options: AsOf
 ) -> list[Finding]:
     context = {
         "max_data_age_days": settings.get("max_data_age_days", 400),
-        "reference_date": reference_date(conn, plan_id, options),
+        "reference_date": reference_date(conn, plan_id, options.as_of),
         "_facts": {},  # checks share one read of the plan (see default_plugins.checks.facts)
     }
     findings: list[Finding] = []
@@ -42,16 +48,3 @@ def run_checks(
         findings.extend(found)
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule_id, f.item_kind or "", f.item_code or ""))
     return findings
-
-
-def finding_json(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule_id, "severity": f.severity, "message": f.message, "item_kind": f.item_kind, "item": f.item_code}
-
-
-def checks_report(conn: Connection, plan_id: int, findings: list[Finding], options: ReportOptions) -> Report:
-    meta = plan_meta(conn, plan_id, "check", options)
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
-    data = envelope(meta, counts=counts, findings=[finding_json(f) for f in findings])
-    cols = [Column("rule", "Rule"), Column("severity", "Severity"), Column("item", "Item"), Column("message", "Message")]
-    rows = [(f.rule_id, f.severity, f.item_code or "", f.message) for f in findings]
-    return Report("check", f"Checks: {meta['plan_title']}", data, [Table("findings", "Findings", cols, rows)], meta)

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from goaltrack import models as m
 from goaltrack.planfile import schema as s
+from goaltrack.store import tables as m
 
 
 def export_plan(engine: Engine, plan_id: int) -> str:

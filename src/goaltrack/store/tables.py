@@ -131,7 +131,7 @@ class Account(SQLModel, table=True):
     code: str  # 6 digits, e.g. 055771
     position: int = 0
     name: str
-    # Derived from the code (see goaltrack.accounts); stored so reports can group in SQL.
+    # Derived from the code (see goaltrack.values.accounts); stored so reports can group in SQL.
     hovedkonto: int
     hovedfunktion: int
     funktion: int
@@ -224,7 +224,7 @@ def use_dialect(name: str) -> None:
     In SQLAlchemy a partial index's WHERE is a per-dialect option (``sqlite_where``,
     ``postgresql_where``), and naming one imports that dialect: the PostgreSQL one took
     ~50 ms of every command's start-up on SQLite. So the condition is kept once in the
-    index's ``info`` and set here for the database in use (:func:`goaltrack.db.open_engine`
+    index's ``info`` and set here for the database in use (:func:`goaltrack.store.database.open_engine`
     and the migration environment call this). Setting it again is harmless."""
     if name not in ("sqlite", "postgresql"):
         return

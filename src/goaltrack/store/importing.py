@@ -2,7 +2,7 @@
 
 Rows stream from the source, are checked in Python (indicator known, period valid, value
 fits the unit) and go in batches into a temporary staging table through the driver
-(``executemany`` on SQLite, ``COPY`` on PostgreSQL: :mod:`goaltrack.bulk`). The merge into
+(``executemany`` on SQLite, ``COPY`` on PostgreSQL: :mod:`goaltrack.store.bulk`). The merge into
 ``measurement`` is then a few SQL statements: values equal to the current ones are
 unchanged, changed ones supersede the current row, new ones are inserted. Memory does not
 grow with the file: nothing per row is kept in Python.
@@ -27,15 +27,15 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from goaltrack import models as m
-from goaltrack.bulk import BATCH_SIZE, Stager
 from goaltrack.clock import utcnow
-from goaltrack.db import writer
 from goaltrack.errors import DataError, PluginError, Problem, UsageError, ValidationError
 from goaltrack.fileio import AtomicTextFile
 from goaltrack.interfaces import DataSource, RejectedRow
-from goaltrack.periods import parse_period
-from goaltrack.values import bounds, parse_value
+from goaltrack.store import tables as m
+from goaltrack.store.bulk import BATCH_SIZE, Stager
+from goaltrack.store.database import writer
+from goaltrack.values.periods import parse_period
+from goaltrack.values.units import bounds, parse_value
 
 ERROR_LIMIT = 100
 # Distinct period codes remembered per import (a file holds few; a pathological one is
@@ -168,7 +168,7 @@ def _import(
     spans: dict[tuple[str, str, str], str] = {}
 
     def checked(direct: bool) -> Iterator[tuple[object, ...]]:
-        """The valid rows in staged form (see :mod:`goaltrack.bulk`); the invalid ones rejected.
+        """The valid rows in staged form (see :mod:`goaltrack.store.bulk`); the invalid ones rejected.
 
         With ``direct`` (rows for :meth:`Stager.insert_directly`), a row with nothing but an
         indicator, a period and a value comes as the short ``(indicator_id, period_code, freq,

@@ -12,7 +12,7 @@ Roll-up, as the plan's links say:
 
 Each score is the weighted mean of the children that have data (weights from links, or the
 indicator's scoring weight, default 1); children without data are counted and shown, never
-treated as zero. Latest values come from one set-based query (:mod:`goaltrack.measurements`).
+treated as zero. Latest values come from one set-based query (:mod:`goaltrack.store.measurements`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import Text, cast, select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
 from goaltrack.errors import PluginError, UsageError
 from goaltrack.interfaces import (
     Column,
@@ -38,8 +37,9 @@ from goaltrack.interfaces import (
     Score,
     Table,
 )
-from goaltrack.measurements import latest_values_of_plan
-from goaltrack.periods import parse_period
+from goaltrack.store import tables as m
+from goaltrack.store.measurements import latest_values_of_plan
+from goaltrack.values.periods import parse_period
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins
@@ -346,7 +346,7 @@ class _Link(NamedTuple):
 
 class _LinksInto:
     """The plan's links by target (``into[(kind, id)]``), in file order: what scoring needs of
-    :class:`goaltrack.listing.Links`, in one query (no item codes, no quotes or notes), as
+    :class:`goaltrack.reports.listings.Links`, in one query (no item codes, no quotes or notes), as
     plain tuples (a national plan has thousands of links, and every one is read here)."""
 
     def __init__(self, conn: Connection, plan_id: int) -> None:

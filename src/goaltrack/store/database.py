@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
 
 from goaltrack.errors import DataError, UsageError
-from goaltrack.models import use_dialect
+from goaltrack.store.tables import use_dialect
 
 #: How long a writer waits for another writer to finish, by default: SQLite's busy timeout,
 #: PostgreSQL's ``lock_timeout`` in a write transaction. ``[database] busy_timeout`` (seconds)
@@ -145,7 +145,7 @@ def open_engine(
 
     Without ``create`` a missing SQLite file, a file that is not a database, or a database
     without goaltrack's tables is a :class:`UsageError` telling the user what to run, and so
-    is a schema older or newer than this goaltrack's (see :mod:`goaltrack.schema_version`).
+    is a schema older or newer than this goaltrack's (see :mod:`goaltrack.store.schema_version`).
     ``check=False`` (the ``db`` commands) opens the database whatever its schema, and
     changes nothing in it. Every driver error on the engine goes through
     :func:`database_error`.
@@ -187,7 +187,7 @@ def open_engine(
         return database_error(context.original_exception, url, busy_timeout_ms=busy_timeout_ms)
 
     event.listen(engine, "handle_error", on_error)
-    from goaltrack.schema_version import read_state, require_current
+    from goaltrack.store.schema_version import read_state, require_current
 
     try:
         with engine.connect() as conn:
@@ -219,7 +219,7 @@ def open_engine(
 
 def create_schema(engine: Engine) -> None:
     """Create the schema, or upgrade it, to the latest migration (Alembic, not create_all)."""
-    from goaltrack.schema_version import migrate
+    from goaltrack.store.schema_version import migrate
 
     migrate(engine)
 
@@ -372,7 +372,7 @@ def plan_id_for(conn: Connection | Session, slug: str | None) -> int:
     """The id of plan ``slug``; without a slug, of the only plan in the database."""
     from sqlalchemy import select
 
-    from goaltrack.models import Plan
+    from goaltrack.store.tables import Plan
 
     t = Plan.__table__  # type: ignore[attr-defined]
     rows = conn.execute(select(t.c.id, t.c.slug).order_by(t.c.slug)).all()

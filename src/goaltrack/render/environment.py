@@ -27,7 +27,7 @@ compiled as a template: ``{{ 7*7 }}`` in a title prints as written.
 ``StrictUndefined``: a misspelt name in a template is an error, not an empty string.
 
 Plugins customise the environment through the ``prepare_jinja2_environment`` hook, which
-:func:`goaltrack.render.render` hands over as :attr:`RenderOptions.jinja_hook`; the factory
+:func:`goaltrack.render.output.render` hands over as :attr:`RenderOptions.jinja_hook`; the factory
 itself knows no plugin manager, so nothing outlives one render.
 """
 
@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from markupsafe import Markup
 
 from goaltrack.errors import UsageError
-from goaltrack.i18n import Formatter
+from goaltrack.render.i18n import Formatter
 
 if TYPE_CHECKING:
     import jinja2
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 Flavour = Literal["html", "markdown"]
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # package data, beside locale/
 SUFFIX: dict[str, str] = {"html": ".html", "markdown": ".md"}
 GENERIC = "tables"
 SCHEMA_KINDS = ("coverage", "budget", "progress")
@@ -163,7 +163,7 @@ def make_environment(flavour: Flavour, options: RenderOptions) -> jinja2.Environ
         stamp=options.stamp,
     )
     if flavour == "html":
-        from goaltrack import svg
+        from goaltrack.render import charts as svg
 
         env.globals.update(
             coverage_matrix=lambda data: svg.coverage_matrix(data, fmt),

@@ -43,7 +43,7 @@ class Report:
 
 def verify(engine: Engine) -> Report:
     """Run every check on ``engine``'s database; see the module docstring."""
-    from goaltrack.schema_version import HEAD, read_state
+    from goaltrack.store.schema_version import HEAD, read_state
 
     report = Report()
     with engine.connect() as conn:
@@ -120,7 +120,7 @@ def _sqlite_foreign_keys(conn: Connection) -> list[str]:
 def _foreign_keys(conn: Connection) -> list[str]:
     from sqlmodel import SQLModel
 
-    from goaltrack import models  # noqa: F401
+    from goaltrack.store import tables as models  # noqa: F401
 
     present = set(_table_names(conn))
     problems = []
@@ -206,7 +206,7 @@ def _current_values(conn: Connection) -> list[str]:
 
 
 def _statuses(conn: Connection) -> list[str]:
-    from goaltrack.recording import STATUSES
+    from goaltrack.store.recording import STATUSES
 
     known = ", ".join(f"'{s}'" for s in STATUSES)
     q = (

@@ -1,7 +1,7 @@
 """Inline SVG charts for the HTML reports, drawn in Python.
 
 Each function takes a report's data (the same dicts the JSON format writes) and a
-:class:`goaltrack.i18n.Formatter`, and returns the chart as :class:`markupsafe.Markup`.
+:class:`goaltrack.render.i18n.Formatter`, and returns the chart as :class:`markupsafe.Markup`.
 
 - Deterministic: coordinates are rounded to one decimal and nothing depends on the clock
   or on dict order beyond the report's own, so equal data gives equal bytes.
@@ -23,7 +23,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from goaltrack.i18n import Formatter
+from goaltrack.render.i18n import Formatter
 
 # Colours, chosen to read in greyscale too (each pair differs in lightness, not only hue).
 INK = "#1b2631"

@@ -181,9 +181,9 @@ def _check(path: Path, raw: dict[str, Any], text: str = "") -> dict[str, dict[st
 
 
 def _is_report_lang(value: str) -> bool:
-    from goaltrack.i18n import LANGS
+    from goaltrack.vocab import LANGUAGES
 
-    return value == "" or value in LANGS
+    return value == "" or value in LANGUAGES
 
 
 # Settings whose values are limited beyond their type: (test, what the value must be).

@@ -21,13 +21,13 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col
 
-from goaltrack import models as m
-from goaltrack.accounts import parse_account_code
 from goaltrack.clock import utcnow
-from goaltrack.db import writer
-from goaltrack.periods import parse_period
 from goaltrack.planfile import schema as s
 from goaltrack.planfile.validate import ParsedPlan
+from goaltrack.store import tables as m
+from goaltrack.store.database import writer
+from goaltrack.values.accounts import parse_account_code
+from goaltrack.values.periods import parse_period
 
 
 @dataclass

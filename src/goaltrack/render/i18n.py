@@ -25,9 +25,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+from goaltrack.vocab import LANGUAGES, unit_class
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "goaltrack"
-LANGS = ("da", "en")
+LANGS = LANGUAGES
 BABEL_LOCALES = {"da": "da_DK", "en": "en_GB"}
 
 
@@ -118,9 +120,8 @@ TABLE_LABELS = (
     N_("National goals across plans"),
 )
 
-# Units a plan may give an indicator whose values are percentages (12.4 means 12.4 %).
-PERCENT_UNITS = frozenset({"pct", "percent", "%", "procent", "pct-point", "pct-points"})
-PERCENT_CHANGE_UNITS = frozenset({"pct-change"})
+# The unit word printed after a difference of percentages (vocab.PERCENT_POINT_UNITS).
+PERCENT_POINTS = N_("pct. points")
 
 _TRAILING_NUMBER = re.compile(r"^(.*\S)\s+(\d+)$")
 
@@ -261,10 +262,15 @@ class Formatter:
         if value is None:
             return empty
         u = (unit or "").strip()
-        if u.lower() in PERCENT_UNITS:
+        # The same unit classes as range checking uses (goaltrack.vocab), so that what is
+        # checked as a percentage is printed as one.
+        kind = unit_class(u)
+        if kind == "percent":
             return self.percent(value)
-        if u.lower() in PERCENT_CHANGE_UNITS:
+        if kind == "percent-change":
             return self.percent(value, signed=True)
+        if kind == "percent-point":
+            return f"{self.signed(value, decimals=1)} {self.gettext(PERCENT_POINTS)}"
         text = self.number(value)
         return f"{text} {u}" if u else text
 

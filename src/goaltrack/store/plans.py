@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
+from goaltrack.store import tables as m
 
 
 def plan_summaries(conn: Connection) -> list[dict[str, Any]]:
@@ -49,3 +50,15 @@ def plan_detail(conn: Connection, plan_id: int) -> dict[str, Any]:
         "amount_scale": r.amount_scale, "source": r.source or {}, "synthetic": bool(r.synthetic),
         "content_hash": r.content_hash, "counts": counts,
     }
+
+
+def reference_date(conn: Connection, plan_id: int, as_of: dt.date | None) -> dt.date:
+    """The date "stale data" is measured against: ``--as-of``, else the plan's last day.
+
+    Not today: a report must come out the same tomorrow from the same database.
+    """
+    if as_of is not None:
+        return as_of
+    t = m.Plan.__table__  # type: ignore[attr-defined]
+    years = conn.execute(select(t.c.years).where(t.c.id == plan_id)).scalar_one()
+    return dt.date(max(years), 12, 31)

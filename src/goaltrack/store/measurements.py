@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Date, Select, bindparam, select, true
 from sqlalchemy.engine import Connection
 
-from goaltrack.models import Indicator, Measurement
-from goaltrack.periods import parse_period
+from goaltrack.store.tables import Indicator, Measurement
+from goaltrack.values.periods import parse_period
 
 
 @dataclass(frozen=True, slots=True)

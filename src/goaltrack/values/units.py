@@ -12,10 +12,8 @@ import math
 from decimal import Decimal
 
 from goaltrack.errors import DataError
-from goaltrack.numbers import MAX_MAGNITUDE, check_magnitude, parse_number
-
-PERCENT_UNITS = frozenset({"pct", "%", "percent", "procent", "pct.", "share-pct"})
-SHARE_UNITS = frozenset({"share", "ratio", "andel"})
+from goaltrack.values.numbers import MAX_MAGNITUDE, check_magnitude, parse_number
+from goaltrack.vocab import PERCENT_UNITS, SHARE_UNITS
 
 
 def is_percent(unit: str) -> bool:
@@ -58,7 +56,7 @@ def bounds(unit: str) -> tuple[float, float]:
     return -_LARGEST, _LARGEST
 
 
-#: The largest float below :data:`~goaltrack.numbers.MAX_MAGNITUDE`.
+#: The largest float below :data:`~goaltrack.values.numbers.MAX_MAGNITUDE`.
 _LARGEST = math.nextafter(float(MAX_MAGNITUDE), 0.0)
 
 

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from goaltrack.errors import PluginError, UsageError
 from goaltrack.interfaces import RenderOptions, Report
+from goaltrack.vocab import LANGUAGES
 
 if TYPE_CHECKING:
-    from goaltrack.context import AppContext
     from goaltrack.plugins import Plugins
+    from goaltrack.settings import Config
 
-LANGS = ("da", "en")
+
+class Host(Protocol):
+    """What rendering needs of the application (an :class:`~goaltrack.context.AppContext`,
+    the web app's state): its plugins and its settings."""
+
+    @property
+    def plugins(self) -> Plugins: ...
+
+    @property
+    def config(self) -> Config: ...
+
+    def setting(self, section: str, key: str) -> Any: ...
+
 
 
 def render(
-    app: AppContext,
+    app: Host,
     report: Report,
     fmt: str,
     *,
@@ -32,7 +45,7 @@ def render(
         extra = install_hint("output_formats", fmt) or did_you_mean(fmt, formats)
         raise UsageError(f"unknown format '{fmt}'{extra} (available: {known})")
     chosen = lang or str(app.setting("reports", "lang") or "") or str(report.meta.get("lang") or report.meta.get("language") or "en")
-    if chosen not in LANGS:
+    if chosen not in LANGUAGES:
         chosen = "en"  # labels exist in these languages; plan content stays in its own
     templates = templates_dir or app.config.path_setting("reports", "templates_dir")
     if templates is not None and not templates.is_dir():

@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from goaltrack import models as m
 from goaltrack.clock import utcnow
-from goaltrack.db import writer
 from goaltrack.errors import DataError, UsageError
-from goaltrack.periods import parse_period
-from goaltrack.values import parse_value
+from goaltrack.store import tables as m
+from goaltrack.store.database import writer
+from goaltrack.values.periods import parse_period
+from goaltrack.values.units import parse_value
+from goaltrack.vocab import INITIATIVE_STATUSES
 
-STATUSES = ("not-started", "on-track", "at-risk", "off-track", "done", "cancelled")
+STATUSES = INITIATIVE_STATUSES
 NEEDS_NOTE = ("at-risk", "off-track")
 
 

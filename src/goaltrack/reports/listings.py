@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
 from goaltrack.interfaces import Column, Report, Table
+from goaltrack.store import tables as m
+from goaltrack.vocab import LIST_KINDS
 
-KINDS = ("national-goals", "focus-areas", "target-groups", "initiatives", "indicators", "accounts")
+KINDS = LIST_KINDS
 
 
 class Links:
@@ -172,7 +173,7 @@ def _initiatives(conn: Connection, plans: dict[int, str], links: Links) -> tuple
 
 
 def _indicators(conn: Connection, plans: dict[int, str], links: Links) -> tuple[list[dict[str, Any]], Table]:
-    from goaltrack.measurements import latest_values
+    from goaltrack.store.measurements import latest_values
 
     items = _items(conn, m.Indicator, plans)
     latest = latest_values(conn, [i.id for i in items])

@@ -1,7 +1,7 @@
 """Alembic environment for goaltrack's migrations.
 
 goaltrack runs these itself (``goaltrack init``, ``goaltrack db upgrade``; see
-:mod:`goaltrack.schema_version`), handing over an open connection in
+:mod:`goaltrack.store.schema_version`), handing over an open connection in
 ``config.attributes["connection"]``; the migrations run inside the caller's transaction, so
 an upgrade either completes or changes nothing.
 """
@@ -13,14 +13,14 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-from goaltrack import models  # registers the tables on SQLModel.metadata
+from goaltrack.store import tables as models  # registers the tables on SQLModel.metadata
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError(
         "goaltrack's migrations run through goaltrack: `goaltrack init` or `goaltrack db upgrade` "
-        "(developers: python -m goaltrack.schema_version revision MESSAGE)"
+        "(developers: python -m goaltrack.store.schema_version revision MESSAGE)"
     )
 if context.is_offline_mode():
     raise RuntimeError("goaltrack's migrations do not support offline (--sql) mode")

@@ -77,7 +77,7 @@ def goaltrack_tables() -> list[Table]:
     """goaltrack's tables, parents before children."""
     from sqlmodel import SQLModel
 
-    from goaltrack import models  # noqa: F401  (registers the tables)
+    from goaltrack.store import tables as models  # noqa: F401  (registers the tables)
 
     return list(SQLModel.metadata.sorted_tables)
 
@@ -105,12 +105,12 @@ def copy_database(
 ) -> CopyResult:
     """Copy every goaltrack table from ``source`` into ``target``; see the module docstring.
 
-    Both must be at the same schema revision (open them with :func:`goaltrack.db.open_engine`).
+    Both must be at the same schema revision (open them with :func:`goaltrack.store.database.open_engine`).
     Raises :class:`UsageError` for a target that holds data (without ``force``) or is the
     source, and :class:`DataError` when a count or checksum differs (nothing is committed).
     """
-    from goaltrack.db import writer
-    from goaltrack.schema_version import read_state
+    from goaltrack.store.database import writer
+    from goaltrack.store.schema_version import read_state
 
     if same_database(source, target):
         raise UsageError("db copy: the target is the source database")

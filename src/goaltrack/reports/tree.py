@@ -1,6 +1,6 @@
 """``goaltrack tree``: national goal -> focus areas -> initiatives -> groups/accounts/indicators.
 
-Built from the same :class:`~goaltrack.listing.Links` index as ``list``. Inferred links are
+Built from the same :class:`~goaltrack.reports.listings.Links` index as ``list``. Inferred links are
 marked ``(inferred)``; items that reach no national goal are listed at the end, because
 those are exactly what a reader of the tree wants to find.
 """
@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack import models as m
-from goaltrack.listing import Links
+from goaltrack.reports.listings import Links
+from goaltrack.store import tables as m
 
 WIDTH = 100
 INFERRED = " (inferred)"

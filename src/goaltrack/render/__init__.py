@@ -1,0 +1,1 @@
+"""Turning a report into bytes: options, i18n, templates, charts."""

@@ -1,0 +1,1 @@
+"""Pure parsing and units: periods, numbers, units, account codes. No SQL."""
