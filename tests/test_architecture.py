@@ -38,9 +38,9 @@ def _layer(module: str) -> int | None:
     for index, (_name, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
             exact_root = prefix == "goaltrack" and module != "goaltrack"
-            if not exact_root and (module == prefix or module.startswith(prefix + ".")):
-                if best is None or len(prefix) > best[1]:
-                    best = (index, len(prefix))
+            matches = not exact_root and (module == prefix or module.startswith(prefix + "."))
+            if matches and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
     return best[0] if best else None
 
 

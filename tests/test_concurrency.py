@@ -39,7 +39,7 @@ INITIATIVES = ["FA1-T1", "FA1-T2"]
 WORKER = r"""
 import contextlib, io, json, os, sys, time
 from goaltrack.cli import main
-import goaltrack.store.importing, goaltrack.store.recording, goaltrack.db  # loaded before the start
+import goaltrack.store.importing, goaltrack.store.recording, goaltrack.store.database  # loaded before the start
 start, commands = sys.argv[1], json.loads(open(sys.argv[2]).read())
 open(sys.argv[2] + ".ready", "w").close()
 while not os.path.exists(start):

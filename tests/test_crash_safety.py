@@ -34,11 +34,12 @@ import pytest
 import yaml
 from helpers import BUNDLED_PLAN, REPO, cli_env, db_dump, run_cli
 
-from goaltrack import bulk, fileio
+from goaltrack import fileio
 from goaltrack.errors import UsageError
-from goaltrack.planfile import load as load_module
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import load_plugins
+from goaltrack.store import bulk
+from goaltrack.store import plansync as load_module
 from goaltrack.store.database import open_engine, plan_id_for
 from goaltrack.store.importing import import_file
 from goaltrack.store.plansync import load_plans

@@ -13,8 +13,8 @@ from helpers import db_dump, run_cli
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from goaltrack import dbcopy
 from goaltrack.errors import DataError, UsageError
+from goaltrack.store import copy as dbcopy
 from goaltrack.store.copy import checksums, copy_database
 from goaltrack.store.database import open_engine
 

@@ -23,10 +23,10 @@ from helpers import REPO, db_dump
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from goaltrack import importing
 from goaltrack.errors import DataError, UsageError, ValidationError
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import load_plugins
+from goaltrack.store import importing
 from goaltrack.store import tables as m
 from goaltrack.store.database import open_engine, plan_id_for
 from goaltrack.store.importing import ImportResult, import_file

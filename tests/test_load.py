@@ -22,9 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from goaltrack.cli import cli
-from goaltrack.planfile import load as load_module
 from goaltrack.planfile.validate import read_plan
 from goaltrack.planfile.yamlio import read_yaml
+from goaltrack.store import plansync as load_module
 from goaltrack.store import tables as m
 from goaltrack.store.database import open_engine
 from goaltrack.store.plansync import LoadResult, load_plans

@@ -71,7 +71,7 @@ def test_migrations_ship_in_the_package() -> None:
     """Every file Alembic needs is matched by pyproject's package-data."""
     data = tomllib.loads((REPO / "pyproject.toml").read_text())
     globs = data["tool"]["setuptools"]["package-data"]["goaltrack"]
-    pkg = MIGRATIONS.parent
+    pkg = next(p for p in MIGRATIONS.parents if p.name == "goaltrack")  # package-data is relative to it
     files = [p for p in MIGRATIONS.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     assert any(p.name == "env.py" for p in files)
     for f in files:

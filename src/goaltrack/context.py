@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from goaltrack.settings import Config, load_config
-
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from goaltrack.plugins import Plugins
+    from goaltrack.settings import Config
 
-DEFAULT_DB = "goaltrack.db"
 
 
 @dataclass
@@ -34,6 +32,9 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
+            # Imported here: the settings model is pydantic, which `--help` must not load.
+            from goaltrack.settings import load_config
+
             self._config = load_config(self.config_file)
         return self._config
 
@@ -44,7 +45,7 @@ class AppContext:
 
         raw = self.db or os.environ.get("GOALTRACK_DB")
         if not raw:
-            raw = str(self.config.get("database", "url") or DEFAULT_DB)
+            raw = str(self.config.get("database", "url"))  # the default when the file has none
             if self.config.path is not None and "://" not in raw and not Path(raw).is_absolute():
                 raw = str(self.config.path.parent / raw)
         return normalise_url(raw)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
+from goaltrack.settings import DEFAULTS
 from goaltrack.vocab import (  # re-exported: plugins type scores and findings with them
     Severity,
     Status,
@@ -103,8 +104,8 @@ class IndicatorSpec:
     target_period: str | None = None
     target_range: tuple[float, float] | None = None
     target_type: str | None = None
-    on_track: float = 0.9
-    at_risk: float = 0.7
+    on_track: float = DEFAULTS.scoring.on_track
+    at_risk: float = DEFAULTS.scoring.at_risk
     parameters: Mapping[str, Any] = field(default_factory=dict)
 
 

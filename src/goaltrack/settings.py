@@ -2,7 +2,7 @@
 
 Search order: ``--config FILE``, then ``./goaltrack.toml``, then ``goaltrack.toml`` in the
 user config directory (``click.get_app_dir("goaltrack")``). Every setting is listed in
-:data:`SETTINGS` with its type and default, and documented in ``config/goaltrack.toml``;
+:class:`Settings` (a pydantic model) with its type and default, and documented in ``config/goaltrack.toml``;
 an unknown section or key is an error, so a typo never passes silently.
 """
 
@@ -10,26 +10,101 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, cast, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from goaltrack.errors import ConfigError
 
-# section -> key -> (type, default). Types are checked on load.
+
+class _Section(BaseModel):
+    # strict: a string is not a number, true is not 1 (an int is a float, as in TOML).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _wanted(text: str) -> Any:
+    """What a limited setting must be, in the words of its error message."""
+    return Field(json_schema_extra={"wanted": text})
+
+
+class DatabaseSettings(_Section):
+    url: str = "goaltrack.db"
+    busy_timeout: Annotated[float, Field(ge=0, le=86_400), _wanted("a number of seconds from 0 to 86400")] = 30
+
+
+class PluginSettings(_Section):
+    dirs: list[str] = []
+
+
+class RecordingSettings(_Section):
+    by: str = ""
+
+
+class ScoringSettings(_Section):
+    method: str = "linear"
+    on_track: Annotated[float, Field(ge=0, le=1), _wanted("between 0 and 1")] = 0.9
+    at_risk: Annotated[float, Field(ge=0, le=1), _wanted("between 0 and 1")] = 0.7
+
+
+class CheckSettings(_Section):
+    max_data_age_days: Annotated[int, Field(ge=0), _wanted("0 or more")] = 400
+
+
+class ReportSettings(_Section):
+    templates_dir: str = ""
+    lang: Annotated[str, _wanted("a language reports have labels in (da, en)")] = ""
+
+    @field_validator("lang")
+    @classmethod
+    def _known_lang(cls, value: str) -> str:
+        from goaltrack.vocab import LANGUAGES
+
+        if value and value not in LANGUAGES:
+            raise ValueError("unknown language")
+        return value
+
+
+class PathSettings(_Section):
+    allow_outside_plan_dir: bool = False
+
+
+class Settings(BaseModel):
+    """Every setting of ``goaltrack.toml`` with its default: the one place defaults live."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database: DatabaseSettings = DatabaseSettings()
+    plugins: PluginSettings = PluginSettings()
+    recording: RecordingSettings = RecordingSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    checks: CheckSettings = CheckSettings()
+    reports: ReportSettings = ReportSettings()
+    paths: PathSettings = PathSettings()
+
+
+#: The settings of a run without a config file.
+DEFAULTS = Settings()
+
+_SECTIONS: dict[str, type[_Section]] = {
+    name: cast(type[_Section], info.annotation) for name, info in Settings.model_fields.items()
+}
+
+
+def _python_type(annotation: Any) -> type | tuple[type, ...]:
+    """The TOML value types a setting accepts, for the "must be a number" messages."""
+    if annotation is float:
+        return (int, float)
+    origin = get_origin(annotation)
+    return cast(type, origin or annotation)
+
+
+# section -> key -> (type, default), derived from the model (docs and tests read it).
 SETTINGS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "database": {"url": (str, "goaltrack.db"), "busy_timeout": ((int, float), 30)},
-    "plugins": {"dirs": (list, [])},
-    "recording": {"by": (str, "")},
-    "scoring": {
-        "method": (str, "linear"),
-        "on_track": ((int, float), 0.9),
-        "at_risk": ((int, float), 0.7),
-    },
-    "checks": {"max_data_age_days": (int, 400)},
-    "reports": {"templates_dir": (str, ""), "lang": (str, "")},
-    "paths": {"allow_outside_plan_dir": (bool, False)},
+    section: {key: (_python_type(info.annotation), info.default) for key, info in model.model_fields.items()}
+    for section, model in _SECTIONS.items()
 }
 
 CONFIG_NAME = "goaltrack.toml"
@@ -44,6 +119,11 @@ class Config:
         if section in self.values and key in self.values[section]:
             return self.values[section][key]
         return SETTINGS[section][key][1]
+
+    @property
+    def settings(self) -> Settings:
+        """The file's settings over the defaults, typed (checked on load, so this cannot fail)."""
+        return Settings.model_validate(self.values)
 
     def path_setting(self, section: str, key: str) -> Path | None:
         """A path setting, resolved against the config file's directory."""
@@ -172,28 +252,20 @@ def _check(path: Path, raw: dict[str, Any], text: str = "") -> dict[str, dict[st
                 )
             if isinstance(value, list) and not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"{where}: {section}.{key} must be a list of strings")
-            if (section, key) in _LIMITS:
-                within, wanted = _LIMITS[(section, key)]
-                if not within(value):
-                    raise ConfigError(f"{where}: {section}.{key} must be {wanted}, got {value!r}")
+            _check_limits(section, key, value, where)
         values[section] = dict(table)
     return values
 
 
-def _is_report_lang(value: str) -> bool:
-    from goaltrack.vocab import LANGUAGES
-
-    return value == "" or value in LANGUAGES
-
-
-# Settings whose values are limited beyond their type: (test, what the value must be).
-_LIMITS: dict[tuple[str, str], tuple[Callable[[Any], bool], str]] = {
-    ("scoring", "on_track"): (lambda v: 0 <= v <= 1, "between 0 and 1"),
-    ("scoring", "at_risk"): (lambda v: 0 <= v <= 1, "between 0 and 1"),
-    ("checks", "max_data_age_days"): (lambda v: v >= 0, "0 or more"),
-    ("database", "busy_timeout"): (lambda v: 0 <= v <= 86_400, "a number of seconds from 0 to 86400"),
-    ("reports", "lang"): (_is_report_lang, "a language reports have labels in (da, en)"),
-}
+def _check_limits(section: str, key: str, value: Any, where: str) -> None:
+    """The model's limits on one setting (a range, a known language), as one line."""
+    model = _SECTIONS[section]
+    try:
+        model.model_validate({key: value})
+    except PydanticValidationError:
+        extra = model.model_fields[key].json_schema_extra
+        wanted = extra.get("wanted") if isinstance(extra, dict) else None
+        raise ConfigError(f"{where}: {section}.{key} must be {wanted or 'valid'}, got {value!r}") from None
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:

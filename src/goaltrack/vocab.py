@@ -39,6 +39,17 @@ SEVERITY_ORDER: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 Direction = Literal["increase", "decrease", "maintain", "range"]
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 
+# ---------------------------------------------------------------------------- plan facts
+
+#: Whether a link is stated in the plan's text or only inferred by whoever wrote the file.
+Basis = Literal["explicit", "inferred"]
+BASES: tuple[Basis, ...] = get_args(Basis)
+FocusLevel = Literal["strategic", "annual"]
+#: Budget lines: the adopted budget, a corrected budget, or the accounts (regnskab).
+BudgetKind = Literal["budget", "corrected", "actual"]
+BUDGET_KINDS: tuple[BudgetKind, ...] = get_args(BudgetKind)
+MeasurementKind = Literal["observed", "forecast"]
+
 # ---------------------------------------------------------------------------- item kinds
 
 #: The kinds of item a plan holds, as ``goaltrack list KIND`` spells them, with the

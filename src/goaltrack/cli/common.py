@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -63,7 +63,7 @@ def pass_app(f: F) -> F:
                 raise error from exc
             raise
 
-    return _pass_app_object(with_config)  # type: ignore[return-value]
+    return cast(F, _pass_app_object(with_config))
 
 
 def plan_option(required: bool = False) -> Callable[[F], F]:
@@ -112,17 +112,12 @@ def guard_outputs(
     outputs = list(outputs)
     if all(path is None for _label, path in outputs):
         return
-    from sqlalchemy.exc import ArgumentError
-
     from goaltrack.fileio import check_outputs
-    from goaltrack.store.database import sqlite_path
+    from goaltrack.store.database import sqlite_file_or_none
 
     if app is None:
         app = ensure_app(click.get_current_context())
-    try:
-        database = sqlite_path(app.db_url)
-    except (ArgumentError, ValueError):  # an unparsable --db: opening it says so, in one line
-        database = None
+    database = sqlite_file_or_none(app.db_url)
     config = [("config file", app.config.path)]
     check_outputs(outputs, inputs=[*inputs, *config], database=database)
 

@@ -131,15 +131,10 @@ def db_copy(app: AppContext, target_url: str, force: bool) -> None:
     ids included, and checked before it is committed: row counts and a sha256 checksum per
     table must match the source's; both are printed.
     """
-    from sqlalchemy.exc import ArgumentError
-
     from goaltrack.store.copy import TableResult, copy_database
-    from goaltrack.store.database import _display, normalise_url, open_engine, sqlite_path
+    from goaltrack.store.database import _display, normalise_url, open_engine, sqlite_file_or_none
 
-    try:
-        target_file = sqlite_path(normalise_url(target_url))
-    except (ArgumentError, ValueError):  # open_engine below reports the bad URL
-        target_file = None
+    target_file = sqlite_file_or_none(normalise_url(target_url))  # open_engine reports a bad URL
     # Before either database is opened: --to the source itself (--force would empty it), one
     # of its -wal/-shm files, or the config file.
     guard_outputs([("--to", target_file)], app=app)

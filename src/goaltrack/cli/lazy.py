@@ -34,7 +34,8 @@ def _terminal_columns() -> int:
         columns = 0
     if columns <= 0:
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+            stream = sys.__stdout__  # None when Python runs without a stdout
+            columns = (os.get_terminal_size(stream.fileno()).columns if stream else 0) or 80
         except (AttributeError, ValueError, OSError):
             columns = 80
     return columns

@@ -41,7 +41,7 @@ def report_group() -> None:
 def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, output: Path | None, lang: str | None,
          templates_dir: Path | None, stamp: bool, as_of: dt.datetime | None, **extra: Any) -> None:
     from goaltrack.clock import utcnow
-    from goaltrack.render.output import render
+    from goaltrack.render.output import check_format, render
     from goaltrack.reports.common import ReportOptions
     from goaltrack.store.database import plan_id_for
 
@@ -49,8 +49,7 @@ def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, out
     options = ReportOptions(as_of=as_of.date() if as_of else None,
                             stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None, lang=lang)
     settings = app.config.values
-    if fmt not in app.plugins.output_formats:
-        render(app, None, fmt)  # type: ignore[arg-type]  # raises the usage error naming the formats
+    check_format(app.plugins, fmt)
     if extra.pop("all_plans", False):
         from goaltrack.errors import UsageError
         from goaltrack.reports.coverage import build_national_coverage

@@ -39,15 +39,13 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
 
         if plan_slug or explain:
             raise UsageError("--all-plans scores every plan; it cannot be combined with --plan or --explain")
-        from sqlalchemy import select
-
         from goaltrack.engine.national import score_all_plans
-        from goaltrack.store.tables import Plan
+        from goaltrack.store.plans import plan_ids
 
         day = as_of.date() if as_of else None
         settings = app.config.values.get("scoring", {})
         with app.engine().connect() as conn:
-            ids = [r[0] for r in conn.execute(select(Plan.id).order_by(Plan.slug))]  # type: ignore[call-overload]
+            ids = plan_ids(conn)
             summaries = score_all_plans(conn, app.db_url, app.plugins, ids, as_of=day, settings=settings, jobs=jobs)
         emit(render(app, scores_report_all(summaries, day), fmt), output)
         return

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from goaltrack import hookimpl
 from goaltrack.interfaces import Check, Finding
 from goaltrack.reports.listings import Links
+from goaltrack.settings import DEFAULTS
 from goaltrack.store import tables as m
 from goaltrack.store.measurements import latest_values
 
@@ -71,7 +72,7 @@ def facts(conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> _PlanF
     if isinstance(cache, dict):
         if plan_id not in cache:
             cache[plan_id] = _PlanFacts(conn, plan_id)
-        return cache[plan_id]  # type: ignore[no-any-return]
+        return cache[plan_id]
     return _PlanFacts(conn, plan_id)
 
 
@@ -150,7 +151,7 @@ class IndicatorStale(Check):
     def run(self, conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> Iterable[Finding]:
         f = facts(conn, plan_id, settings)
         reference: dt.date = settings["reference_date"]
-        max_age = int(settings.get("max_data_age_days", 400))
+        max_age = int(settings.get("max_data_age_days", DEFAULTS.checks.max_data_age_days))
         for i in f.indicators:
             last = f.latest.get(i.id)
             if last is None or not f.links.out[("indicator", i.id)]:
@@ -196,7 +197,7 @@ class AccountUnlinked(Check):
 
     def run(self, conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> Iterable[Finding]:
         f = facts(conn, plan_id, settings)
-        bt = m.BudgetLine.__table__  # type: ignore[attr-defined]
+        bt = m.table_of(m.BudgetLine)
         funded = {
             r.account_id for r in conn.execute(
                 select(bt.c.account_id).where(bt.c.account_id.in_([a.id for a in f.accounts]), bt.c.amount != 0)
@@ -213,7 +214,7 @@ class _DeclaredTotals(Check):
     def run(self, conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> Iterable[Finding]:
         from goaltrack.reports.budget import reconcile
 
-        at, bt, dt_ = m.Account.__table__, m.BudgetLine.__table__, m.DeclaredTotal.__table__  # type: ignore[attr-defined]
+        at, bt, dt_ = m.table_of(m.Account), m.table_of(m.BudgetLine), m.table_of(m.DeclaredTotal)
         lines = list(conn.execute(
             select(at.c.code, bt.c.year, bt.c.kind, bt.c.amount)
             .select_from(bt.join(at, at.c.id == bt.c.account_id)).where(at.c.plan_id == plan_id)
@@ -245,7 +246,7 @@ class DeclaredTotalRounding(_DeclaredTotals):
 
 
 @hookimpl
-def register_checks(register):  # type: ignore[no-untyped-def]
+def register_checks(register):
     for check in (
         GoalWithoutInitiative(), GoalWithoutIndicator(), InitiativeWithoutIndicator(), IndicatorIncomplete(),
         IndicatorWithoutData(), IndicatorStale(), TargetGroupUnserved(), AnnualAreaWithoutGoal(),

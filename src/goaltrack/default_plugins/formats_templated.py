@@ -10,19 +10,19 @@ Users override templates with ``--templates DIR``; plugins add filters through
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from goaltrack.hookspecs import hookimpl
 from goaltrack.interfaces import OutputFormat, RenderOptions, Report
 
 
 class _TemplatedFormat(OutputFormat):
-    flavour: ClassVar[str]
+    flavour: ClassVar[Literal["html", "markdown"]]
 
     def render(self, report: Report, options: RenderOptions) -> str:
         from goaltrack.render.environment import render_report
 
-        return render_report(report, options, self.flavour)  # type: ignore[arg-type]
+        return render_report(report, options, self.flavour)
 
 
 class HtmlFormat(_TemplatedFormat):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
 
 from goaltrack import hookimpl
@@ -47,7 +47,7 @@ class BudgetChange(IndicatorKind):
             raise DataError(f"indicator {indicator.code}: budget-change needs integer from_year and to_year") from None
         kind = str(p.get("kind", "budget"))
         selectors = _list(p.get("accounts", "all"))
-        at, bt = m.Account.__table__, m.BudgetLine.__table__  # type: ignore[attr-defined]
+        at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
         q = (
             select(bt.c.year, func.sum(bt.c.amount))
             .select_from(bt.join(at, at.c.id == bt.c.account_id))
@@ -55,7 +55,7 @@ class BudgetChange(IndicatorKind):
             .group_by(bt.c.year)
         )
         if selectors and selectors != ["all"]:
-            conditions = []
+            conditions: list[ColumnElement[bool]] = []
             for sel in selectors:
                 if "." in sel:  # a dotted function or group: 5.57 or 5.57.78
                     conditions.append((at.c.dotted == sel) | at.c.dotted.like(sel + ".%"))
@@ -89,11 +89,11 @@ class InitiativeStatusShare(IndicatorKind):
     def compute(self, conn: Connection, plan_id: int, indicator: IndicatorSpec) -> list[ComputedValue]:
         p = indicator.parameters
         status = str(p.get("status", "on-track"))
-        it = m.Initiative.__table__  # type: ignore[attr-defined]
+        it = m.table_of(m.Initiative)
         ids_q = select(it.c.id).where(it.c.plan_id == plan_id)
         item = p.get("item")
         if item:
-            fa, ng, lt = m.FocusArea.__table__, m.NationalGoal.__table__, m.Link.__table__  # type: ignore[attr-defined]
+            fa, ng, lt = m.table_of(m.FocusArea), m.table_of(m.NationalGoal), m.table_of(m.Link)
             area_id = conn.execute(select(fa.c.id).where(fa.c.plan_id == plan_id, fa.c.code == str(item))).scalar()
             goal_id = conn.execute(select(ng.c.id).where(ng.c.plan_id == plan_id, ng.c.code == str(item))).scalar()
             if area_id is not None:
@@ -112,7 +112,7 @@ class InitiativeStatusShare(IndicatorKind):
                 ids_q = ids_q.where(it.c.id.in_(linked.union(via_area)))
             else:
                 raise DataError(f"indicator {indicator.code}: no focus area or national goal '{item}'")
-        st = m.InitiativeStatus.__table__  # type: ignore[attr-defined]
+        st = m.table_of(m.InitiativeStatus)
         ranked = (
             select(st.c.initiative_id, st.c.status,
                    func.row_number().over(partition_by=st.c.initiative_id,
@@ -132,13 +132,13 @@ class InitiativeStatusShare(IndicatorKind):
         ).scalar_one()
         period = p.get("period")
         if not period:
-            pt = m.Plan.__table__  # type: ignore[attr-defined]
+            pt = m.table_of(m.Plan)
             years = conn.execute(select(pt.c.years).where(pt.c.id == plan_id)).scalar_one()
             period = str(max(years))
         return [ComputedValue(str(period), 100.0 * hits / total, f"{hits} of {total} initiatives {status}")]
 
 
 @hookimpl
-def register_indicators(register):  # type: ignore[no-untyped-def]
+def register_indicators(register):
     register(BudgetChange())
     register(InitiativeStatusShare())

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from goaltrack import hookimpl
 from goaltrack.interfaces import IndicatorSpec, Observation, Score, ScoringMethod, Status
+from goaltrack.settings import DEFAULTS
 from goaltrack.vocab import unit_class
 
 
@@ -135,7 +136,10 @@ class TargetType(ScoringMethod):
 
 class Threshold(ScoringMethod):
     name = "threshold"
-    description = "Share of the target reached; on track at >= on_track (0.9), at risk at >= at_risk (0.7)."
+    description = (
+        f"Share of the target reached; on track at >= on_track ({DEFAULTS.scoring.on_track}), "
+        f"at risk at >= at_risk ({DEFAULTS.scoring.at_risk})."
+    )
 
     def score(self, indicator: IndicatorSpec, observations: Sequence[Observation]) -> Score:
         spec, obs = indicator, latest(observations)
@@ -188,6 +192,6 @@ class Binary(ScoringMethod):
 
 
 @hookimpl
-def register_scoring_methods(register):  # type: ignore[no-untyped-def]
+def register_scoring_methods(register):
     for method in (Linear(), TargetType(), Threshold(), Binary()):
         register(method)

@@ -321,6 +321,6 @@ class JsonlSource(DataSource):
 
 
 @hookimpl
-def register_data_sources(register):  # type: ignore[no-untyped-def]
+def register_data_sources(register):
     register(CsvSource())
     register(JsonlSource())

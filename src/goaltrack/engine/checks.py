@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from goaltrack.errors import GoaltrackError
 from goaltrack.interfaces import Finding
+from goaltrack.settings import DEFAULTS
 from goaltrack.store.plans import reference_date
 from goaltrack.vocab import SEVERITY_ORDER
 
@@ -26,7 +27,7 @@ def run_checks(
     conn: Connection, plugins: Plugins, plan_id: int, *, settings: dict[str, Any], options: AsOf
 ) -> list[Finding]:
     context = {
-        "max_data_age_days": settings.get("max_data_age_days", 400),
+        "max_data_age_days": settings.get("max_data_age_days", DEFAULTS.checks.max_data_age_days),
         "reference_date": reference_date(conn, plan_id, options.as_of),
         "_facts": {},  # checks share one read of the plan (see default_plugins.checks.facts)
     }

@@ -37,6 +37,7 @@ from goaltrack.interfaces import (
     Score,
     Table,
 )
+from goaltrack.settings import DEFAULTS
 from goaltrack.store import tables as m
 from goaltrack.store.measurements import latest_values_of_plan
 from goaltrack.values.periods import parse_period
@@ -146,14 +147,15 @@ def score_plan(
     settings: Mapping[str, Any] | None = None,
 ) -> PlanScores:
     settings = settings or {}
-    default_method = str(settings.get("method") or "linear")
-    on_track = float(settings.get("on_track", 0.9))
-    at_risk = float(settings.get("at_risk", 0.7))
-    pt = m.Plan.__table__  # type: ignore[attr-defined]
+    defaults = DEFAULTS.scoring
+    default_method = str(settings.get("method") or defaults.method)
+    on_track = float(settings.get("on_track", defaults.on_track))
+    at_risk = float(settings.get("at_risk", defaults.at_risk))
+    pt = m.table_of(m.Plan)
     plan = conn.execute(select(pt).where(pt.c.id == plan_id)).one()
 
     def rows(model: type[Any], *columns: str) -> list[Any]:
-        t = model.__table__
+        t = m.table_of(model)
         chosen = [t.c[c] for c in columns] if columns else [t]
         return list(conn.execute(select(*chosen).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)).all())
 
@@ -198,7 +200,7 @@ def score_plan(
         elif r.id in latest:
             lv = latest[r.id]
             p = parse_period(lv.period_code)
-            obs = [Observation(lv.period_code, p.start, p.end, float(lv.value))]  # type: ignore[arg-type]
+            obs = [Observation(lv.period_code, p.start, p.end, float(lv.value))]
             example = lv.source_title == EXAMPLE_SOURCE
         else:
             obs = []
@@ -321,12 +323,14 @@ def _indicator_rows(conn: Connection, plan_id: int) -> list[_IndicatorRow]:
     text and each distinct text decoded once: a national plan's 500 indicators share a few
     scoring settings, and decoding them row by row was a tenth of scoring's time. Rows that
     share a text share the decoded dict, which scoring only reads."""
-    t = m.Indicator.__table__  # type: ignore[attr-defined]
-    decoded: dict[str | None, Any] = {None: None}
+    t = m.table_of(m.Indicator)
+    decoded: dict[str, Any] = {}
 
     def load(text: str | None) -> Any:
+        if text is None:
+            return None
         if text not in decoded:
-            decoded[text] = json.loads(text)  # type: ignore[arg-type]
+            decoded[text] = json.loads(text)
         return decoded[text]
 
     q = (
@@ -334,7 +338,12 @@ def _indicator_rows(conn: Connection, plan_id: int) -> list[_IndicatorRow]:
         .where(t.c.plan_id == plan_id)
         .order_by(t.c.position, t.c.code)
     )
-    return [_IndicatorRow(*r[:-2], load(r[-2]), load(r[-1])) for r in conn.execute(q).all()]  # type: ignore[call-arg]
+    return [_indicator_row((*r[:-2], load(r[-2]), load(r[-1]))) for r in conn.execute(q).all()]
+
+
+def _indicator_row(values: tuple[Any, ...]) -> _IndicatorRow:
+    """The row's columns are the dataclass's fields, in order."""
+    return _IndicatorRow(*values)
 
 
 class _Link(NamedTuple):
@@ -350,7 +359,7 @@ class _LinksInto:
     plain tuples (a national plan has thousands of links, and every one is read here)."""
 
     def __init__(self, conn: Connection, plan_id: int) -> None:
-        lt = m.Link.__table__  # type: ignore[attr-defined]
+        lt = m.table_of(m.Link)
         self.into: dict[tuple[str, int], list[_Link]] = defaultdict(list)
         rows = conn.execute(
             select(lt.c.src_kind, lt.c.src_id, lt.c.dst_kind, lt.c.dst_id, lt.c.weight, lt.c.basis)
@@ -406,7 +415,7 @@ def _roll_up_explanation(node: Node) -> str:
 def _series(conn: Connection, ids: list[int], as_of: dt.date | None) -> dict[int, list[Observation]]:
     if not ids:
         return {}
-    t = m.Measurement.__table__  # type: ignore[attr-defined]
+    t = m.table_of(m.Measurement)
     q = (
         select(t.c.indicator_id, t.c.period_code, t.c.period_start, t.c.period_end, t.c.value)
         .where(t.c.indicator_id.in_(ids), t.c.superseded_at.is_(None), t.c.kind == "observed", t.c.value.is_not(None))
@@ -425,7 +434,7 @@ def _latest_statuses(conn: Connection, ids: list[int], as_of: dt.date | None) ->
         return {}
     from sqlalchemy import func
 
-    st = m.InitiativeStatus.__table__  # type: ignore[attr-defined]
+    st = m.table_of(m.InitiativeStatus)
     q = select(
         st.c.initiative_id, st.c.status, st.c.origin,
         func.row_number().over(partition_by=st.c.initiative_id, order_by=(st.c.recorded_at.desc(), st.c.id.desc())).label("rn"),

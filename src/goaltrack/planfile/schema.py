@@ -26,8 +26,16 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from goaltrack.errors import DataError
+from goaltrack.settings import DEFAULTS
 from goaltrack.values.numbers import check_magnitude
-from goaltrack.vocab import Direction, InitiativeStatus
+from goaltrack.vocab import (
+    Basis,
+    BudgetKind,
+    Direction,
+    FocusLevel,
+    InitiativeStatus,
+    MeasurementKind,
+)
 
 FORMAT_VERSION = 1
 
@@ -80,10 +88,6 @@ Number = Annotated[
 ]
 # A number that need not be written as a float (a weight, a range bound), within the bound.
 Bounded = Annotated[float, BeforeValidator(lambda v: _storable(v)), Field(allow_inf_nan=False)]
-Basis = Literal["explicit", "inferred"]
-FocusLevel = Literal["strategic", "annual"]
-BudgetKind = Literal["budget", "corrected", "actual"]
-MeasurementKind = Literal["observed", "forecast"]
 
 _ACCOUNT_RE = re.compile(r"^[0-9]{6}\Z")  # [0-9]: \d also matches non-ASCII digits
 
@@ -328,8 +332,8 @@ class DeclaredTotal(_Model):
 
 
 class Threshold(_Model):
-    on_track: float = Field(default=0.9, ge=0, le=1)
-    at_risk: float = Field(default=0.7, ge=0, le=1)
+    on_track: float = Field(default=DEFAULTS.scoring.on_track, ge=0, le=1)
+    at_risk: float = Field(default=DEFAULTS.scoring.at_risk, ge=0, le=1)
 
 
 class Scoring(_Model):

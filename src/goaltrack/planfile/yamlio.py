@@ -60,7 +60,7 @@ _Loader.yaml_implicit_resolvers = {
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
 if _CSafeLoader is not None:
 
-    class _CLoader(_CSafeLoader):  # type: ignore[misc, valid-type]
+    class _CLoader(_CSafeLoader):
         """libyaml's parser and composer, with :class:`_Loader`'s resolvers."""
 
         yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
@@ -86,7 +86,7 @@ def _compose_fast(text: str) -> yaml.Node | None:
                 depth -= 1
         loader = _CLoader(text)
         try:
-            return loader.get_single_node()  # type: ignore[no-any-return]
+            return loader.get_single_node()
         finally:
             loader.dispose()
     except yaml.YAMLError:

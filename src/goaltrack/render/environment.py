@@ -38,7 +38,7 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from markupsafe import Markup
 
@@ -149,7 +149,8 @@ def make_environment(flavour: Flavour, options: RenderOptions) -> jinja2.Environ
         finalize=finalize,
     )
     fmt = Formatter(options.lang)
-    env.install_gettext_translations(fmt.translations, newstyle=True)  # type: ignore[attr-defined]
+    # Added to the environment by the i18n extension at run time, so not in its type.
+    cast(Any, env).install_gettext_translations(fmt.translations, newstyle=True)
     env.filters.update(_filters(fmt, flavour))
     if flavour == "markdown":
         env.filters.update(_md_filters(env))

@@ -28,6 +28,18 @@ class Host(Protocol):
 
 
 
+def check_format(plugins: Plugins, fmt: str) -> None:
+    """Refuse an output format no plugin provides, naming the ones there are (before any
+    work, so that a typo costs nothing)."""
+    formats = plugins.output_formats
+    if fmt not in formats:
+        from goaltrack.suggest import did_you_mean, install_hint
+
+        known = ", ".join(sorted(formats)) or "none"
+        extra = install_hint("output_formats", fmt) or did_you_mean(fmt, formats)
+        raise UsageError(f"unknown format '{fmt}'{extra} (available: {known})")
+
+
 def render(
     app: Host,
     report: Report,
@@ -37,13 +49,8 @@ def render(
     templates_dir: Path | None = None,
     stamp: str | None = None,
 ) -> str | bytes:
+    check_format(app.plugins, fmt)
     formats = app.plugins.output_formats
-    if fmt not in formats:
-        from goaltrack.suggest import did_you_mean, install_hint
-
-        known = ", ".join(sorted(formats)) or "none"
-        extra = install_hint("output_formats", fmt) or did_you_mean(fmt, formats)
-        raise UsageError(f"unknown format '{fmt}'{extra} (available: {known})")
     chosen = lang or str(app.setting("reports", "lang") or "") or str(report.meta.get("lang") or report.meta.get("language") or "en")
     if chosen not in LANGUAGES:
         chosen = "en"  # labels exist in these languages; plan content stays in its own

@@ -57,7 +57,7 @@ def build_budget(
     compare_plan_id: int | None = None,
 ) -> Report:
     meta = plan_meta(conn, plan_id, "budget", options)
-    at, bt = m.Account.__table__, m.BudgetLine.__table__  # type: ignore[attr-defined]
+    at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
     accounts = list(conn.execute(select(at).where(at.c.plan_id == plan_id).order_by(at.c.position, at.c.code)))
     sums = conn.execute(
         select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
@@ -127,7 +127,7 @@ def build_budget(
                                              key=lambda a: (-abs(a["change_pct"]), a["code"]))[:LARGEST]],
     }
 
-    dt_ = m.DeclaredTotal.__table__  # type: ignore[attr-defined]
+    dt_ = m.table_of(m.DeclaredTotal)
     reconciliation = []
     for t in conn.execute(select(dt_).where(dt_.c.plan_id == plan_id).order_by(dt_.c.position, dt_.c.year)):
         covered = [a for a in flat if t.accounts is None or a["code"] in t.accounts]

@@ -26,7 +26,7 @@ class ReportOptions:
 
 
 def plan_meta(conn: Connection, plan_id: int, report: str, options: ReportOptions) -> dict[str, Any]:
-    t = m.Plan.__table__  # type: ignore[attr-defined]
+    t = m.table_of(m.Plan)
     p = conn.execute(select(t).where(t.c.id == plan_id)).one()
     return {
         "schema_version": REPORT_SCHEMA_VERSION,

@@ -67,7 +67,7 @@ def build_coverage(
     goal_nodes = {n.code: n for n in scores.goals}
     ini_nodes = {n.code: n for n in scores.initiatives}
 
-    bt = m.BudgetLine.__table__  # type: ignore[attr-defined]
+    bt = m.table_of(m.BudgetLine)
     amounts: dict[int, dict[str, float]] = defaultdict(dict)
     for account_id, year, total in conn.execute(
         select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
@@ -269,7 +269,7 @@ def _norm(text: str) -> str:
 
 def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Goals of another plan (another year) matched by title, as the goal catalogue keys them."""
-    pt, gt = m.Plan.__table__, m.NationalGoal.__table__  # type: ignore[attr-defined]
+    pt, gt = m.table_of(m.Plan), m.table_of(m.NationalGoal)
     other = conn.execute(select(pt.c.slug, pt.c.years).where(pt.c.id == other_id)).one()
     theirs = {_norm(r.title): r for r in conn.execute(select(gt).where(gt.c.plan_id == other_id).order_by(gt.c.position))}
     mine = {_norm(e["title"]): e for e in entries}
@@ -293,7 +293,7 @@ def build_national_coverage(conn: Connection, options: ReportOptions) -> Report:
     --all-plans`` gives the scores)."""
     from goaltrack.store.measurements import latest_values_of_plan
 
-    pt = m.Plan.__table__  # type: ignore[attr-defined]
+    pt = m.table_of(m.Plan)
     plans_out: list[dict[str, Any]] = []
     for plan in conn.execute(select(pt.c.id, pt.c.slug, pt.c.title).order_by(pt.c.slug)).all():
         links = Links(conn, [plan.id])

@@ -27,9 +27,9 @@ class Links:
     def __init__(self, conn: Connection, plan_ids: list[int]) -> None:
         self.codes: dict[str, dict[int, str]] = {}
         for kind, table in m.ITEM_TABLES.items():
-            t = table.__table__  # type: ignore[attr-defined]
-            self.codes[kind] = dict(conn.execute(select(t.c.id, t.c.code).where(t.c.plan_id.in_(plan_ids))).all())  # type: ignore[arg-type]
-        lt = m.Link.__table__  # type: ignore[attr-defined]
+            t = m.table_of(table)
+            self.codes[kind] = dict(conn.execute(select(t.c.id, t.c.code).where(t.c.plan_id.in_(plan_ids))).all())
+        lt = m.table_of(m.Link)
         self.out: dict[tuple[str, int], list[Any]] = defaultdict(list)
         self.into: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for row in conn.execute(
@@ -65,11 +65,11 @@ def _codes(refs: list[dict[str, Any]]) -> str:
 
 
 def _plans(conn: Connection, plan_id: int | None) -> dict[int, str]:
-    t = m.Plan.__table__  # type: ignore[attr-defined]
+    t = m.table_of(m.Plan)
     q = select(t.c.id, t.c.slug).order_by(t.c.slug)
     if plan_id is not None:
         q = q.where(t.c.id == plan_id)
-    return dict(conn.execute(q).all())  # type: ignore[arg-type]
+    return dict(conn.execute(q).all())
 
 
 def _items(conn: Connection, model: type[Any], plans: dict[int, str], **filters: Any) -> list[Any]:
@@ -204,7 +204,7 @@ def _indicators(conn: Connection, plans: dict[int, str], links: Links) -> tuple[
 
 def _accounts(conn: Connection, plans: dict[int, str], links: Links) -> tuple[list[dict[str, Any]], Table]:
     items = _items(conn, m.Account, plans)
-    bt = m.BudgetLine.__table__  # type: ignore[attr-defined]
+    bt = m.table_of(m.BudgetLine)
     lines: dict[int, list[Any]] = defaultdict(list)
     for row in conn.execute(
         select(bt).where(bt.c.account_id.in_([a.id for a in items])).order_by(bt.c.year, bt.c.kind)

@@ -36,7 +36,7 @@ def build_progress(
     meta = plan_meta(conn, plan_id, "progress", options)
     scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
     nodes = {n.code: n for n in scores.indicators}
-    it, mt = m.Indicator.__table__, m.Measurement.__table__  # type: ignore[attr-defined]
+    it, mt = m.table_of(m.Indicator), m.table_of(m.Measurement)
     indicators = list(conn.execute(select(it).where(it.c.plan_id == plan_id).order_by(it.c.position, it.c.code)))
     q = (
         select(mt.c.indicator_id, mt.c.period_code, mt.c.period_start, mt.c.period_end, mt.c.value,
@@ -66,7 +66,7 @@ def build_progress(
             "status": node.status, "method": node.method, "explanation": node.explanation,
             "example_data": any(p["example_data"] for p in series.get(i.id, [])),
         })
-    nt, st = m.Initiative.__table__, m.InitiativeStatus.__table__  # type: ignore[attr-defined]
+    nt, st = m.table_of(m.Initiative), m.table_of(m.InitiativeStatus)
     initiatives = list(conn.execute(select(nt).where(nt.c.plan_id == plan_id).order_by(nt.c.position, nt.c.code)))
     sq = select(st).where(st.c.initiative_id.in_([i.id for i in initiatives])).order_by(st.c.recorded_at, st.c.id)
     history: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -76,7 +76,7 @@ def build_progress(
             "example_data": r.origin == EXAMPLE_SOURCE,
         })
     area_codes = dict(conn.execute(
-        select(m.FocusArea.__table__.c.id, m.FocusArea.__table__.c.code).where(m.FocusArea.__table__.c.plan_id == plan_id)  # type: ignore[attr-defined]
+        select(m.table_of(m.FocusArea).c.id, m.table_of(m.FocusArea).c.code).where(m.table_of(m.FocusArea).c.plan_id == plan_id)
     ).all())
     ini_entries = [
         {"code": i.code, "title": i.title, "focus_area": area_codes.get(i.focus_area_id), "declared_status": i.status,

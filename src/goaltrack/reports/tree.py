@@ -25,7 +25,7 @@ def _short(text: str, room: int) -> str:
 
 
 def render_tree(conn: Connection, plan_id: int, *, width: int = WIDTH) -> str:
-    plan = conn.execute(select(m.Plan.__table__).where(m.Plan.__table__.c.id == plan_id)).one()  # type: ignore[attr-defined]
+    plan = conn.execute(select(m.table_of(m.Plan)).where(m.table_of(m.Plan).c.id == plan_id)).one()
     links = Links(conn, [plan_id])
 
     def rows(model: type[Any]) -> list[Any]:

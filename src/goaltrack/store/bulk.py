@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
@@ -35,6 +36,14 @@ class Stager:
         self.conn = conn
         self.dialect = conn.dialect.name
         self.rows = 0
+
+    @property
+    def _driver(self) -> Any:
+        """The DBAPI connection under SQLAlchemy's (sqlite3 or psycopg): the bulk path's one
+        way around the ORM, for executemany and COPY at the driver's speed."""
+        raw = self.conn.connection.driver_connection
+        assert raw is not None, "the connection is open for the whole import"
+        return raw
 
     # ------------------------------------------------------------------ fill
 
@@ -65,9 +74,9 @@ class Stager:
         if not rows:
             return
         self.rows += len(rows)
-        raw = self.conn.connection.driver_connection
+        raw = self._driver
         if self.dialect == "sqlite":
-            cur = raw.cursor()  # type: ignore[union-attr]
+            cur = raw.cursor()
             cur.executemany(
                 f"INSERT INTO {STAGING} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
                 "ON CONFLICT (indicator_id, freq, period_start, period_end) DO UPDATE SET "
@@ -76,7 +85,7 @@ class Stager:
             )
             cur.close()
         else:
-            with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+            with raw.cursor() as cur, cur.copy(
                 f"COPY {STAGING} ({', '.join(COLUMNS)}) FROM STDIN"
             ) as copy:
                 for row in rows:
@@ -109,7 +118,7 @@ class Stager:
         driver's ``IntegrityError``; the caller then runs the import again through the staging
         table, which reports every repeat with its lines.
         """
-        raw = self.conn.connection.driver_connection
+        raw = self._driver
         count = 0
         items = iter(rows)
         if self.dialect == "sqlite":
@@ -129,7 +138,7 @@ class Stager:
                 "VALUES (?1, ?2, ?4, ?5, ?6, ?7, ?8, ?9, "
                 f"CASE WHEN ?10 IS NULL THEN NULL ELSE json_object('title', ?10) END, ?11, {constants})"
             )
-            cur = raw.cursor()  # type: ignore[union-attr]
+            cur = raw.cursor()
             try:
                 while batch := list(itertools.islice(items, BATCH_SIZE)):
                     plain = [r for r in batch if len(r) == 6]
@@ -143,7 +152,7 @@ class Stager:
         else:
             import json
 
-            with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+            with raw.cursor() as cur, cur.copy(
                 "COPY measurement (indicator_id, period_code, freq, period_start, period_end, value, missing_reason, "
                 "note, source, recorded_by, kind, recorded_at, origin, correction, position) FROM STDIN"
             ) as copy:
@@ -168,14 +177,14 @@ class Stager:
         if self.dialect != "sqlite":
             return None
         # On the driver's connection: a PRAGMA through SQLAlchemy would begin its transaction.
-        raw = self.conn.connection.driver_connection
-        old = raw.execute("PRAGMA cache_size").fetchone()  # type: ignore[union-attr]
-        raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")  # type: ignore[union-attr]
+        raw = self._driver
+        old = raw.execute("PRAGMA cache_size").fetchone()
+        raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         return None if old is None else int(old[0])
 
     def untune(self, old: int | None) -> None:
         if self.dialect == "sqlite" and old is not None:
-            self.conn.connection.driver_connection.execute(f"PRAGMA cache_size = {int(old)}")  # type: ignore[union-attr]
+            self._driver.execute(f"PRAGMA cache_size = {int(old)}")
 
     # ------------------------------------------------------------------ checks
 

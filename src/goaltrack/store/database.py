@@ -47,6 +47,17 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def sqlite_file_or_none(url: str) -> Path | None:
+    """The SQLite file of ``url``; ``None`` for another database or an unparsable URL (which
+    opening it reports, in one line), for the output guard to compare paths with."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return sqlite_path(url)
+    except (ArgumentError, ValueError):
+        return None
+
+
 def _sqlite_on_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "BEGIN" drive transactions (pysqlite's own handling defers BEGIN and
@@ -372,9 +383,9 @@ def plan_id_for(conn: Connection | Session, slug: str | None) -> int:
     """The id of plan ``slug``; without a slug, of the only plan in the database."""
     from sqlalchemy import select
 
-    from goaltrack.store.tables import Plan
+    from goaltrack.store.tables import Plan, table_of
 
-    t = Plan.__table__  # type: ignore[attr-defined]
+    t = table_of(Plan)
     rows = conn.execute(select(t.c.id, t.c.slug).order_by(t.c.slug)).all()
     if slug is None:
         if len(rows) == 1:

@@ -73,7 +73,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _indicators(engine: Engine, plan_id: int) -> dict[str, tuple[int, str, str | None]]:
-    t = m.Indicator.__table__  # type: ignore[attr-defined]
+    t = m.table_of(m.Indicator)
     with engine.connect() as conn:
         return {
             r.code: (r.id, r.unit, r.computed)
@@ -214,7 +214,7 @@ def _import(
                     # Two spellings of one period (2024-03, 2024M03) are one period, which the
                     # unique index on the code alone would not catch: let the staging table judge.
                     span = period[1:]
-                    if spans.setdefault(span, period[0]) != period[0]:  # type: ignore[index]
+                    if spans.setdefault(span, period[0]) != period[0]:
                         raise _UseStaging
             if isinstance(period, DataError):
                 reject(line, period.message, (code, raw_period, str(raw_value)))
@@ -244,7 +244,7 @@ def _import(
                 continue
             if result.rejected and not skip_invalid:
                 continue  # the import will abort; keep reading only to report every problem
-            p_code, freq, start, end = period  # type: ignore[misc]
+            p_code, freq, start, end = period
             if direct and missing is None and note is None and src is None and by is None:
                 yield (ind_id, p_code, freq, start, end, value)
             else:
@@ -283,7 +283,7 @@ def _import(
                         raise ValidationError(problems, limit=ERROR_LIMIT)
                     counts = stager.merge(now=stamp, origin=origin)
                     result.inserted, result.superseded, result.unchanged = counts
-                conn.execute(insert(m.ImportBatch.__table__).values(  # type: ignore[attr-defined]  # audit trail
+                conn.execute(insert(m.table_of(m.ImportBatch)).values(  # audit trail
                     plan_id=plan_id, origin=origin, file_name=path.name, sha256=digest, source=getattr(source, "name", None),
                     rows_read=result.rows_read, inserted=result.inserted, superseded=result.superseded,
                     unchanged=result.unchanged, rejected=result.rejected, recorded_by=recorded_by, recorded_at=stamp))

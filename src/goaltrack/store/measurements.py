@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Date, Select, bindparam, select, true
 from sqlalchemy.engine import Connection
 
-from goaltrack.store.tables import Indicator, Measurement
+from goaltrack.store.tables import Indicator, Measurement, table_of
 from goaltrack.values.periods import parse_period
 
 
@@ -26,7 +26,7 @@ class Latest:
     indicator_id: int
     period_code: str
     period_end: dt.date
-    value: float | None
+    value: float  # the query takes only rows with a value
     source_title: str | None = None
     """The ``title`` of the value's source (``"example"`` marks demo data)."""
 
@@ -58,8 +58,8 @@ def _latest(conn: Connection, by: str, params: dict[str, Any], as_of: dt.date | 
 def _latest_query(dialect: str, by: str) -> Select[Any]:
     """The latest-value query, built once per dialect (scoring all plans runs it per plan);
     the indicator ids and the date are parameters."""
-    t = Measurement.__table__  # type: ignore[attr-defined]
-    it = Indicator.__table__  # type: ignore[attr-defined]
+    t = table_of(Measurement)
+    it = table_of(Indicator)
     m2 = t.alias("m2")
     title = t.c.source["title"].as_string().label("source_title")  # ->> on PostgreSQL
     # Per indicator, its newest current observed value: ix_measurement_latest is sought at

@@ -12,9 +12,8 @@ from collections import defaultdict
 from typing import Any
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from goaltrack.planfile import schema as s
 from goaltrack.store import tables as m
@@ -64,7 +63,7 @@ def _tidy(value: Any) -> Any:
 
 def _rows(session: Session, model: type[Any], plan_id: int) -> list[Any]:
     return list(
-        session.exec(select(model).where(model.plan_id == plan_id).order_by(model.position, model.code)).scalars()  # type: ignore[call-overload]
+        session.exec(select(model).where(col(model.plan_id) == plan_id).order_by(col(model.position), col(model.code)))
     )
 
 
@@ -86,13 +85,13 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     }
     links: dict[tuple[str, int], list[m.Link]] = defaultdict(list)
     for link in session.exec(
-        select(m.Link).where(col(m.Link.plan_id) == plan_id).order_by(m.Link.position, m.Link.id)  # type: ignore[arg-type]
-    ).scalars():  # type: ignore[call-overload]
+        select(m.Link).where(col(m.Link.plan_id) == plan_id).order_by(col(m.Link.position), col(m.Link.id))
+    ):
         links[(link.src_kind, link.src_id)].append(link)
 
     def refs(kind: str, item_id: int, dst_kind: str) -> list[s.Link]:
         return [
-            s.Link(ref=code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)  # type: ignore[arg-type]
+            s.Link(ref=code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)
             for lk in links[(kind, item_id)]
             if lk.dst_kind == dst_kind
         ]
@@ -100,10 +99,10 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     budget: dict[int, list[m.BudgetLine]] = defaultdict(list)
     for line in session.exec(
         select(m.BudgetLine)
-        .join(m.Account, col(m.Account.id) == m.BudgetLine.account_id)  # type: ignore[arg-type]
+        .join(m.Account, col(m.Account.id) == m.BudgetLine.account_id)
         .where(col(m.Account.plan_id) == plan_id)
-        .order_by(m.BudgetLine.position, m.BudgetLine.year, m.BudgetLine.kind)  # type: ignore[arg-type]
-    ).scalars():  # type: ignore[call-overload]
+        .order_by(col(m.BudgetLine.position), col(m.BudgetLine.year), col(m.BudgetLine.kind))
+    ):
         budget[line.account_id].append(line)
 
     measurements: dict[int, list[m.Measurement]] = defaultdict(list)
@@ -111,11 +110,11 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     for meas in session.exec(
         select(m.Measurement)
         .where(
-            col(m.Measurement.indicator_id).in_(ind_ids),  # type: ignore[attr-defined]
-            col(m.Measurement.origin).like("plan:%"),  # type: ignore[attr-defined]
+            col(m.Measurement.indicator_id).in_(ind_ids),
+            col(m.Measurement.origin).like("plan:%"),
         )
-        .order_by(m.Measurement.id)  # type: ignore[arg-type]
-    ).scalars():  # type: ignore[call-overload]
+        .order_by(col(m.Measurement.id))
+    ):
         measurements[meas.indicator_id].append(meas)
 
     def latest_plan_values(ind_id: int) -> list[s.Measurement]:
@@ -126,7 +125,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
         ordered = sorted(last.values(), key=lambda r: (r.position, r.period_code))
         return [
             s.Measurement(
-                period=r.period_code, value=r.value, missing=r.missing_reason, kind=r.kind,  # type: ignore[arg-type]
+                period=r.period_code, value=r.value, missing=r.missing_reason, kind=r.kind,
                 source=s.Source(**r.source) if r.source else None, note=r.note,
             )
             for r in ordered
@@ -172,11 +171,11 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
         accounts=[
             s.Account(
                 code=a.code, name=a.name,
-                budget=[s.BudgetLine(year=b.year, kind=b.kind, amount=b.amount) for b in budget[a.id]],  # type: ignore[arg-type]
+                budget=[s.BudgetLine(year=b.year, kind=b.kind, amount=b.amount) for b in budget[a.id]],
                 links=[
                     s.AccountLink(
                         **{lk.dst_kind: code_of[lk.dst_kind][lk.dst_id]},
-                        share=lk.share, basis=lk.basis, quote=lk.quote, note=lk.note,  # type: ignore[arg-type]
+                        share=lk.share, basis=lk.basis, quote=lk.quote, note=lk.note,
                     )
                     for lk in links[("account", a.id)]
                 ],
@@ -185,16 +184,16 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
         ],
         declared_totals=[
             s.DeclaredTotal(
-                label=t.label, year=t.year, kind=t.kind, amount=t.amount, accounts=t.accounts,  # type: ignore[arg-type]
+                label=t.label, year=t.year, kind=t.kind, amount=t.amount, accounts=t.accounts,
                 source=s.Source(**t.source) if t.source else None,
             )
             for t in session.exec(
-                select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id).order_by(m.DeclaredTotal.position)  # type: ignore[arg-type]
-            ).scalars()  # type: ignore[call-overload]
+                select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id).order_by(col(m.DeclaredTotal.position))
+            )
         ],
         indicators=[
             s.Indicator(
-                code=i.code, name=i.name, unit=i.unit, direction=i.direction,  # type: ignore[arg-type]
+                code=i.code, name=i.name, unit=i.unit, direction=i.direction,
                 baseline=s.Point(value=i.baseline_value, period=i.baseline_period)
                 if i.baseline_value is not None and i.baseline_period else None,
                 target=s.Point(value=i.target_value, period=i.target_period)
@@ -208,7 +207,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
                 measures=[
                     s.IndicatorLink(
                         **{lk.dst_kind: code_of[lk.dst_kind][lk.dst_id]},
-                        basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight,  # type: ignore[arg-type]
+                        basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight,
                     )
                     for lk in links[("indicator", i.id)]
                 ],

@@ -12,7 +12,7 @@ from goaltrack.store import tables as m
 
 
 def plan_summaries(conn: Connection) -> list[dict[str, Any]]:
-    t = m.Plan.__table__  # type: ignore[attr-defined]
+    t = m.table_of(m.Plan)
     return [
         {"slug": r.slug, "title": r.title, "organisation": r.organisation, "years": r.years,
          "language": r.language, "synthetic": bool(r.synthetic), "content_hash": r.content_hash}
@@ -21,25 +21,25 @@ def plan_summaries(conn: Connection) -> list[dict[str, Any]]:
 
 
 def plan_detail(conn: Connection, plan_id: int) -> dict[str, Any]:
-    t = m.Plan.__table__  # type: ignore[attr-defined]
+    t = m.table_of(m.Plan)
     r = conn.execute(select(t).where(t.c.id == plan_id)).one()
     counts: dict[str, int] = {}
     for kind, model in m.ITEM_TABLES.items():
-        mt = model.__table__  # type: ignore[attr-defined]
+        mt = m.table_of(model)
         counts[kind] = conn.execute(select(func.count()).select_from(mt).where(mt.c.plan_id == plan_id)).scalar_one()
-    at = m.Account.__table__  # type: ignore[attr-defined]
-    bt = m.BudgetLine.__table__  # type: ignore[attr-defined]
+    at = m.table_of(m.Account)
+    bt = m.table_of(m.BudgetLine)
     counts["budget_line"] = conn.execute(
         select(func.count()).select_from(bt.join(at, at.c.id == bt.c.account_id)).where(at.c.plan_id == plan_id)
     ).scalar_one()
-    dt_ = m.DeclaredTotal.__table__  # type: ignore[attr-defined]
+    dt_ = m.table_of(m.DeclaredTotal)
     counts["declared_total"] = conn.execute(
         select(func.count()).select_from(dt_).where(dt_.c.plan_id == plan_id)
     ).scalar_one()
-    lt = m.Link.__table__  # type: ignore[attr-defined]
+    lt = m.table_of(m.Link)
     counts["link"] = conn.execute(select(func.count()).select_from(lt).where(lt.c.plan_id == plan_id)).scalar_one()
-    it = m.Indicator.__table__  # type: ignore[attr-defined]
-    mt = m.Measurement.__table__  # type: ignore[attr-defined]
+    it = m.table_of(m.Indicator)
+    mt = m.table_of(m.Measurement)
     counts["measurement"] = conn.execute(
         select(func.count()).select_from(mt.join(it, it.c.id == mt.c.indicator_id))
         .where(it.c.plan_id == plan_id, mt.c.superseded_at.is_(None))
@@ -52,6 +52,12 @@ def plan_detail(conn: Connection, plan_id: int) -> dict[str, Any]:
     }
 
 
+def plan_ids(conn: Connection) -> list[int]:
+    """Every loaded plan's id, by slug."""
+    t = m.table_of(m.Plan)
+    return list(conn.execute(select(t.c.id).order_by(t.c.slug)).scalars())
+
+
 def reference_date(conn: Connection, plan_id: int, as_of: dt.date | None) -> dt.date:
     """The date "stale data" is measured against: ``--as-of``, else the plan's last day.
 
@@ -59,6 +65,6 @@ def reference_date(conn: Connection, plan_id: int, as_of: dt.date | None) -> dt.
     """
     if as_of is not None:
         return as_of
-    t = m.Plan.__table__  # type: ignore[attr-defined]
+    t = m.table_of(m.Plan)
     years = conn.execute(select(t.c.years).where(t.c.id == plan_id)).scalar_one()
     return dt.date(max(years), 12, 31)

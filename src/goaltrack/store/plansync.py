@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, SQLModel, col, select
 
 from goaltrack.clock import utcnow
 from goaltrack.planfile import schema as s
@@ -144,7 +144,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         "notes": h.notes,
         "content_hash": content_hash(plan),
     }
-    row = session.exec(select(m.Plan).where(col(m.Plan.slug) == h.slug)).scalar_one_or_none()  # type: ignore[call-overload]
+    row = session.exec(select(m.Plan).where(col(m.Plan.slug) == h.slug)).one_or_none()
     if row is None:
         row = m.Plan(slug=h.slug, **header)
         session.add(row)
@@ -229,7 +229,7 @@ def _sync(
     wanted: dict[str, dict[str, Any]],
 ) -> dict[str, int]:
     """Upsert the items of one kind; return code -> id for every item in the database."""
-    existing = {r.code: r for r in session.exec(select(model).where(model.plan_id == plan_id)).scalars()}  # type: ignore[call-overload]
+    existing = {r.code: r for r in session.exec(select(model).where(col(model.plan_id) == plan_id))}
     for code, values in wanted.items():
         row = existing.get(code)
         if row is None:
@@ -309,7 +309,7 @@ def _sync_links(session: Session, result: LoadResult, plan: s.PlanFile, plan_id:
     names = {kind: {v: k for k, v in table.items()} for kind, table in ids.items()}
     _sync_keyed(
         session, result, "link",
-        session.exec(select(m.Link).where(col(m.Link.plan_id) == plan_id)).scalars(),  # type: ignore[call-overload]
+        session.exec(select(m.Link).where(col(m.Link.plan_id) == plan_id)),
         ("src_kind", "src_id", "dst_kind", "dst_id"),
         _desired_links(plan, ids),
         lambda key, values: m.Link(plan_id=plan_id, src_kind=key[0], src_id=key[1], dst_kind=key[2], dst_id=key[3], **values),
@@ -322,7 +322,7 @@ def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, account
     codes = {v: k for k, v in accounts.items()}
     _sync_keyed(
         session, result, "budget_line",
-        session.exec(select(m.BudgetLine).where(m.BudgetLine.account_id.in_(list(accounts.values())))).scalars(),  # type: ignore[call-overload, attr-defined]
+        session.exec(select(m.BudgetLine).where(col(m.BudgetLine.account_id).in_(list(accounts.values())))),
         ("account_id", "year", "kind"),
         {
             (accounts[a.code], line.year, line.kind): {"amount": line.amount, "position": i}
@@ -337,7 +337,7 @@ def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, account
 def _sync_totals(session: Session, result: LoadResult, plan: s.PlanFile, plan_id: int, *, prune: bool) -> None:
     _sync_keyed(
         session, result, "declared_total",
-        session.exec(select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id)).scalars(),  # type: ignore[call-overload]
+        session.exec(select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id)),
         ("label", "year", "kind"),
         {
             (t.label, t.year, t.kind): {"amount": t.amount, "accounts": t.accounts, "source": _dump(t.source), "position": i}
@@ -361,11 +361,11 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
     for r in session.exec(
         select(m.Measurement)
         .where(
-            col(m.Measurement.indicator_id).in_(ind_ids),  # type: ignore[attr-defined]
-            col(m.Measurement.origin).like("plan:%"),  # type: ignore[attr-defined]
+            col(m.Measurement.indicator_id).in_(ind_ids),
+            col(m.Measurement.origin).like("plan:%"),
         )
-        .order_by(m.Measurement.id)  # type: ignore[arg-type]
-    ).scalars():  # type: ignore[call-overload]
+        .order_by(col(m.Measurement.id))
+    ):
         current[(r.indicator_id, r.period_code)] = r
     in_file: set[tuple[int, str]] = set()
     now = _now()
@@ -398,9 +398,9 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
                     col(m.Measurement.freq) == period.freq,
                     col(m.Measurement.period_start) == period.start,
                     col(m.Measurement.period_end) == period.end,
-                    col(m.Measurement.superseded_at).is_(None),  # type: ignore[union-attr]
-                ).order_by(m.Measurement.id)  # type: ignore[arg-type]
-            ).scalars().all()  # type: ignore[call-overload]
+                    col(m.Measurement.superseded_at).is_(None),
+                ).order_by(col(m.Measurement.id))
+            ).all()
             for previous in olds:
                 previous.superseded_at = now
             if olds:
@@ -422,24 +422,25 @@ def _prune_items(session: Session, result: LoadResult, plan_id: int, ids: dict[s
         item_id = ids[kind][code]
         if kind == "indicator" and session.exec(
             select(func.count()).select_from(m.Measurement).where(col(m.Measurement.indicator_id) == item_id)
-        ).scalar_one():  # type: ignore[call-overload]
+        ).one():
             result.kept.append(f"{entry} (has recorded measurements)")
             continue
         if kind == "initiative" and session.exec(
             select(func.count()).select_from(m.InitiativeStatus).where(col(m.InitiativeStatus.initiative_id) == item_id)
-        ).scalar_one():  # type: ignore[call-overload]
+        ).one():
             result.kept.append(f"{entry} (has recorded statuses)")
             continue
         session.execute(
             delete(m.Link).where(
-                ((col(m.Link.src_kind) == kind) & (col(m.Link.src_id) == item_id))  # type: ignore[arg-type]
-                | ((col(m.Link.dst_kind) == kind) & (col(m.Link.dst_id) == item_id))  # type: ignore[arg-type]
+                ((col(m.Link.src_kind) == kind) & (col(m.Link.src_id) == item_id))
+                | ((col(m.Link.dst_kind) == kind) & (col(m.Link.dst_id) == item_id))
             )
         )
         if kind == "focus_area":
-            session.execute(update(m.Initiative).where(col(m.Initiative.focus_area_id) == item_id).values(focus_area_id=None))  # type: ignore[arg-type]
+            session.execute(update(m.Initiative).where(col(m.Initiative.focus_area_id) == item_id).values(focus_area_id=None))
         if kind == "account":
-            session.execute(delete(m.BudgetLine).where(col(m.BudgetLine.account_id) == item_id))  # type: ignore[arg-type]
-        session.execute(delete(m.ITEM_TABLES[kind]).where(m.ITEM_TABLES[kind].id == item_id))  # type: ignore[attr-defined]
+            session.execute(delete(m.BudgetLine).where(col(m.BudgetLine.account_id) == item_id))
+        item_table = m.table_of(m.ITEM_TABLES[kind])
+        session.execute(delete(item_table).where(item_table.c.id == item_id))
         result.pruned.append(entry)
     session.flush()

@@ -69,7 +69,7 @@ def record_measurement(
     if correct and not note:
         raise UsageError("--correct needs --note saying what was wrong")
     p = parse_period(period)
-    mt = m.Measurement.__table__  # type: ignore[attr-defined]
+    mt = m.table_of(m.Measurement)
     with writer(engine).begin() as conn:
         ind = _item(conn, m.Indicator, plan_id, indicator, "indicator")
         if ind.computed:
@@ -124,7 +124,7 @@ def record_status(
         raise UsageError(f"unknown status '{status}' (one of: {', '.join(STATUSES)})")
     if status in NEEDS_NOTE and not (note and note.strip()):
         raise UsageError(f"status '{status}' needs --note saying why")
-    st = m.InitiativeStatus.__table__  # type: ignore[attr-defined]
+    st = m.table_of(m.InitiativeStatus)
     with writer(engine).begin() as conn:
         ini = _item(conn, m.Initiative, plan_id, initiative, "initiative")
         conn.execute(
@@ -136,10 +136,10 @@ def record_status(
 
 def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
     """Every value of indicator ``code``, or every status of initiative ``code``, oldest first."""
-    it = m.Indicator.__table__  # type: ignore[attr-defined]
+    it = m.table_of(m.Indicator)
     ind = conn.execute(select(it).where(it.c.plan_id == plan_id, it.c.code == code)).first()
     if ind is not None:
-        mt = m.Measurement.__table__  # type: ignore[attr-defined]
+        mt = m.table_of(m.Measurement)
         rows = conn.execute(
             select(mt).where(mt.c.indicator_id == ind.id).order_by(mt.c.period_end, mt.c.period_code, mt.c.id)
         ).all()
@@ -156,7 +156,7 @@ def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
                 for r in rows
             ],
         }
-    nt = m.Initiative.__table__  # type: ignore[attr-defined]
+    nt = m.table_of(m.Initiative)
     ini = conn.execute(select(nt).where(nt.c.plan_id == plan_id, nt.c.code == code)).first()
     if ini is None:
         from goaltrack.suggest import hint
@@ -166,7 +166,7 @@ def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
             *conn.execute(select(nt.c.code).where(nt.c.plan_id == plan_id).order_by(nt.c.code)).scalars(),
         ]
         raise UsageError(f"no indicator or initiative '{code}' in this plan{hint(code, known)}")
-    st = m.InitiativeStatus.__table__  # type: ignore[attr-defined]
+    st = m.table_of(m.InitiativeStatus)
     rows = conn.execute(select(st).where(st.c.initiative_id == ini.id).order_by(st.c.recorded_at, st.c.id)).all()
     return {
         "kind": "initiative", "code": code, "name": ini.title, "declared_status": ini.status,

@@ -15,10 +15,13 @@ and period supersedes the current one (``supersedes_id``/``superseded_at``) and 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint, text
+from sqlalchemy import inspect as sa_inspect
+from sqlmodel import AutoString, Field, SQLModel
+
+from goaltrack.vocab import Basis, BudgetKind, MeasurementKind
 
 ITEM_KINDS = (
     "national_goal",
@@ -145,7 +148,7 @@ class BudgetLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     year: int
-    kind: str = "budget"  # budget | corrected | actual
+    kind: BudgetKind = Field(default="budget", sa_type=AutoString)
     amount: float
     position: int = 0
 
@@ -161,7 +164,7 @@ class DeclaredTotal(SQLModel, table=True):
     position: int = 0
     label: str
     year: int
-    kind: str = "budget"
+    kind: BudgetKind = Field(default="budget", sa_type=AutoString)
     amount: float
     accounts: list[str] | None = _json()  # None: all accounts of the plan
     source: dict[str, Any] | None = _json()
@@ -208,7 +211,7 @@ class Link(SQLModel, table=True):
     dst_kind: str
     dst_id: int
     position: int = 0
-    basis: str  # explicit | inferred
+    basis: Basis = Field(sa_type=AutoString)
     quote: str | None = None
     note: str | None = None
     weight: float | None = None
@@ -254,7 +257,7 @@ class Measurement(SQLModel, table=True):
     period_end: dt.date
     value: float | None = None
     missing_reason: str | None = None
-    kind: str = "observed"  # observed | forecast
+    kind: MeasurementKind = Field(default="observed", sa_type=AutoString)
     source: dict[str, Any] | None = _json()
     note: str | None = None
     recorded_by: str
@@ -318,3 +321,10 @@ class ImportBatch(SQLModel, table=True):
     recorded_by: str
     recorded_at: dt.datetime = _when(nullable=False)
     note: str | None = None
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core :class:`~sqlalchemy.Table` of a table class, for set-based statements
+    (``insert(table_of(Measurement))``, ``t.c.plan_id``). SQLModel sets ``__table__`` at
+    class creation without declaring it, so the mapper's table is the typed way to reach it."""
+    return cast(Table, sa_inspect(model).local_table)
