@@ -21,19 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from goaltrack.engine.scoring import (
-    Edge,
-    Node,
-    PlanScores,
-    _roll_up,
-    explain,
-    score_plan,
-    scores_report,
-    status_score,
-)
+from goaltrack.engine.scoretree import Edge, Node, PlanScores, status_score
+from goaltrack.engine.scoretree import roll_up as _roll_up
+from goaltrack.engine.scoring import score_plan
 from goaltrack.errors import UsageError
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import Plugins, load_plugins
+from goaltrack.reports.scores import explain, scores_report
 from goaltrack.store.database import open_engine, plan_id_for
 from goaltrack.store.measurements import latest_values
 from goaltrack.store.plansync import load_plans

@@ -27,15 +27,16 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
               all_plans: bool, jobs: int, output: Path | None) -> None:
     """Score every indicator and roll the scores up to initiatives, focus areas and
     national goals. Items without data are shown as no-data, never counted as zero."""
-    from goaltrack.engine.scoring import explain as explain_item
-    from goaltrack.engine.scoring import score_plan, scores_report
+    from goaltrack.engine.scoring import score_plan
     from goaltrack.render.output import render
+    from goaltrack.reports.scores import explain as explain_item
+    from goaltrack.reports.scores import scores_report
     from goaltrack.store.database import plan_id_for
 
     guard_outputs([("-o", output)], app=app)
     if all_plans:
-        from goaltrack.engine.scoring import scores_report_all
         from goaltrack.errors import UsageError
+        from goaltrack.reports.scores import scores_report_all
 
         if plan_slug or explain:
             raise UsageError("--all-plans scores every plan; it cannot be combined with --plan or --explain")

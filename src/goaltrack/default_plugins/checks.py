@@ -28,9 +28,9 @@ from sqlalchemy.engine import Connection
 
 from goaltrack import hookimpl
 from goaltrack.interfaces import Check, Finding
-from goaltrack.reports.listings import Links
 from goaltrack.settings import DEFAULTS
 from goaltrack.store import tables as m
+from goaltrack.store.links import Links
 from goaltrack.store.measurements import latest_values
 
 

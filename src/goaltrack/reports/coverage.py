@@ -26,8 +26,8 @@ from goaltrack.engine.scoring import score_plan
 from goaltrack.interfaces import Column, Report, Table
 from goaltrack.reports.checks import finding_json
 from goaltrack.reports.common import REPORT_SCHEMA_VERSION, ReportOptions, envelope, plan_meta
-from goaltrack.reports.listings import Links
 from goaltrack.store import tables as m
+from goaltrack.store.links import Links
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins

@@ -16,48 +16,10 @@ from sqlalchemy.engine import Connection
 
 from goaltrack.interfaces import Column, Report, Table
 from goaltrack.store import tables as m
+from goaltrack.store.links import Links
 from goaltrack.vocab import LIST_KINDS
 
 KINDS = LIST_KINDS
-
-
-class Links:
-    """Every link of the selected plans, indexed both ways, with item codes resolved."""
-
-    def __init__(self, conn: Connection, plan_ids: list[int]) -> None:
-        self.codes: dict[str, dict[int, str]] = {}
-        for kind, table in m.ITEM_TABLES.items():
-            t = m.table_of(table)
-            self.codes[kind] = dict(conn.execute(select(t.c.id, t.c.code).where(t.c.plan_id.in_(plan_ids))).all())
-        lt = m.table_of(m.Link)
-        self.out: dict[tuple[str, int], list[Any]] = defaultdict(list)
-        self.into: dict[tuple[str, int], list[Any]] = defaultdict(list)
-        for row in conn.execute(
-            select(lt).where(lt.c.plan_id.in_(plan_ids)).order_by(lt.c.position, lt.c.id)
-        ):
-            self.out[(row.src_kind, row.src_id)].append(row)
-            self.into[(row.dst_kind, row.dst_id)].append(row)
-
-    def targets(self, kind: str, item_id: int, dst_kind: str) -> list[dict[str, Any]]:
-        return [
-            _ref(self.codes[dst_kind][r.dst_id], r)
-            for r in self.out[(kind, item_id)]
-            if r.dst_kind == dst_kind
-        ]
-
-    def sources(self, kind: str, item_id: int, src_kind: str) -> list[dict[str, Any]]:
-        return [
-            _ref(self.codes[src_kind][r.src_id], r)
-            for r in self.into[(kind, item_id)]
-            if r.src_kind == src_kind
-        ]
-
-
-def _ref(code: str, link: Any) -> dict[str, Any]:
-    ref = {"code": code, "basis": link.basis}
-    if link.share is not None:
-        ref["share"] = link.share
-    return ref
 
 
 def _codes(refs: list[dict[str, Any]]) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack.reports.listings import Links
 from goaltrack.store import tables as m
+from goaltrack.store.links import Links
 
 WIDTH = 100
 INFERRED = " (inferred)"
