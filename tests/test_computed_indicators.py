@@ -16,7 +16,7 @@ import pytest
 from helpers import BUNDLED_PLAN, REPO
 from sqlalchemy.engine import Engine
 
-from goaltrack.engine.scoring import score_plan
+from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.errors import DataError
 from goaltrack.interfaces import ComputedValue, IndicatorKind, IndicatorSpec
 from goaltrack.planfile.validate import read_plan

@@ -390,8 +390,8 @@ def test_round_trip(which: str, example_plan: Path, tmp_path: Path) -> None:
     (the same plan content and the same number of rows of every kind), and exporting that
     again gives the same bytes."""
     from goaltrack.store.database import plan_id_for
+    from goaltrack.store.plan_queries import plan_detail
     from goaltrack.store.planexport import export_plan
-    from goaltrack.store.plans import plan_detail
 
     def load_and_export(db: Path, plan: Path) -> tuple[str, dict[str, Any]]:
         engine = _load(db, plan)

@@ -135,11 +135,11 @@ def report_labels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[set[str]
     from report_helpers import REPORT_PLAN, load_db
 
     from goaltrack.context import AppContext
-    from goaltrack.engine.checks import run_checks
+    from goaltrack.engine.checking import run_checks
     from goaltrack.reports.budget import build_budget
-    from goaltrack.reports.checks import checks_report
     from goaltrack.reports.common import ReportOptions
     from goaltrack.reports.coverage import build_coverage, build_national_coverage
+    from goaltrack.reports.findings import checks_report
     from goaltrack.reports.progress import build_progress
     from goaltrack.store.database import plan_id_for
 

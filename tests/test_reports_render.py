@@ -78,10 +78,10 @@ def test_snapshot(snapshot_db: Path, kind: str, fmt: str, lang: str) -> None:
 def test_snapshot_check_report(snapshot_db: Path, fmt: str) -> None:
     """A report kind without a template of its own renders through tables.html / tables.md."""
     from goaltrack.context import AppContext
-    from goaltrack.engine.checks import run_checks
+    from goaltrack.engine.checking import run_checks
     from goaltrack.render.output import render
-    from goaltrack.reports.checks import checks_report
     from goaltrack.reports.common import ReportOptions
+    from goaltrack.reports.findings import checks_report
     from goaltrack.store.database import plan_id_for
 
     app = AppContext(db=str(snapshot_db))

@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.engine.scoretree import Edge, Node, PlanScores, status_score
 from goaltrack.engine.scoretree import roll_up as _roll_up
-from goaltrack.engine.scoring import score_plan
 from goaltrack.errors import UsageError
 from goaltrack.planfile.validate import read_plan
 from goaltrack.plugins import Plugins, load_plugins

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goaltrack.context import AppContext
-from goaltrack.engine.scoring import EXAMPLE_SOURCE
+from goaltrack.engine.plan_scoring import EXAMPLE_SOURCE
 from goaltrack.vocab import SEVERITIES
 
 if TYPE_CHECKING:
@@ -50,13 +50,13 @@ def run_demo(
     ``wrote`` is called with each report once it is in place, and with the database once it
     is closed.
     """
-    from goaltrack.engine.scoring import score_plan
+    from goaltrack.engine.plan_scoring import score_plan
     from goaltrack.planfile.bundled import bundled_plan
     from goaltrack.planfile.validate import read_plan
     from goaltrack.settings import recorder_name
     from goaltrack.store.database import open_engine, plan_id_for
     from goaltrack.store.importing import import_file
-    from goaltrack.store.plans import plan_detail
+    from goaltrack.store.plan_queries import plan_detail
     from goaltrack.store.plansync import load_plans
     from goaltrack.store.recording import record_status
 
@@ -144,7 +144,7 @@ def _write_reports(
     app: AppContext, conn: Connection, plan_id: int, out_dir: Path, wrote: Callable[[Path], None] | None = None
 ) -> tuple[list[Path], dict[str, Any], dict[str, int]]:
     """Render :data:`DEMO_REPORTS` into ``out_dir``; the coverage summary and check counts."""
-    from goaltrack.engine.checks import run_checks
+    from goaltrack.engine.checking import run_checks
     from goaltrack.fileio import write_atomic
     from goaltrack.render.output import render
     from goaltrack.reports.budget import build_budget

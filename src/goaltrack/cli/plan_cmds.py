@@ -91,7 +91,7 @@ def plan_export(app: AppContext, slug: str, output: Path | None) -> None:
 @pass_app
 def plan_list(app: AppContext, fmt: str) -> None:
     """List the plans in the database."""
-    from goaltrack.store.plans import plan_summaries
+    from goaltrack.store.plan_queries import plan_summaries
 
     with app.engine().connect() as conn:
         rows = plan_summaries(conn)
@@ -115,7 +115,7 @@ def plan_list(app: AppContext, fmt: str) -> None:
 def plan_show(app: AppContext, slug: str, fmt: str) -> None:
     """Show plan SLUG: its header and how many items of each kind it holds."""
     from goaltrack.store.database import plan_id_for
-    from goaltrack.store.plans import plan_detail
+    from goaltrack.store.plan_queries import plan_detail
 
     with app.engine().connect() as conn:
         detail = plan_detail(conn, plan_id_for(conn, slug))

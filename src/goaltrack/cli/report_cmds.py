@@ -125,10 +125,10 @@ def report_progress(app: AppContext, **kw: Any) -> None:
 def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as_of: dt.datetime | None) -> None:
     """Run the coverage and lint checks on a plan. Exits 0 when clean, 1 when an error
     is found (or a warning, with --strict): made for a plan repository's CI."""
-    from goaltrack.engine.checks import run_checks
+    from goaltrack.engine.checking import run_checks
     from goaltrack.render.output import render
-    from goaltrack.reports.checks import checks_report
     from goaltrack.reports.common import ReportOptions
+    from goaltrack.reports.findings import checks_report
     from goaltrack.store.database import plan_id_for
 
     options = ReportOptions(as_of=as_of.date() if as_of else None)

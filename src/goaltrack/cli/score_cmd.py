@@ -27,7 +27,7 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
               all_plans: bool, jobs: int, output: Path | None) -> None:
     """Score every indicator and roll the scores up to initiatives, focus areas and
     national goals. Items without data are shown as no-data, never counted as zero."""
-    from goaltrack.engine.scoring import score_plan
+    from goaltrack.engine.plan_scoring import score_plan
     from goaltrack.render.output import render
     from goaltrack.reports.scores import explain as explain_item
     from goaltrack.reports.scores import scores_report
@@ -41,7 +41,7 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
         if plan_slug or explain:
             raise UsageError("--all-plans scores every plan; it cannot be combined with --plan or --explain")
         from goaltrack.engine.national import score_all_plans
-        from goaltrack.store.plans import plan_ids
+        from goaltrack.store.plan_queries import plan_ids
 
         day = as_of.date() if as_of else None
         settings = app.config.values.get("scoring", {})

@@ -52,10 +52,10 @@ def score_all_plans(
     conn: Connection, url: str, plugins: Plugins, plan_ids: Sequence[int], *, as_of: dt.date | None,
     settings: Mapping[str, Any], jobs: int = 0,
 ) -> list[dict[str, Any]]:
-    """:func:`goaltrack.engine.scoring.goals_summary` of every plan in ``plan_ids``, in that order.
+    """:func:`goaltrack.engine.plan_scoring.goals_summary` of every plan in ``plan_ids``, in that order.
 
     ``conn`` scores them when one process is used; workers open ``url`` themselves."""
-    from goaltrack.engine.scoring import goals_summary, score_plan
+    from goaltrack.engine.plan_scoring import goals_summary, score_plan
 
     n = jobs_for(jobs, len(plan_ids))
     if n == 1:
@@ -89,7 +89,7 @@ def _score_chunk(plan_ids: list[int]) -> tuple[str, Any]:
     """In a worker: score ``plan_ids`` on a connection of its own. A user-facing error comes
     back as data (its class, message and exit code), so the parent raises it as the
     sequential run would."""
-    from goaltrack.engine.scoring import goals_summary, score_plan
+    from goaltrack.engine.plan_scoring import goals_summary, score_plan
     from goaltrack.store.database import open_engine
 
     try:

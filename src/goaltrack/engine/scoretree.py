@@ -1,5 +1,5 @@
 """The score tree: nodes (goal, focus area, initiative, indicator), weighted edges, and the
-roll-up arithmetic. Plain data; :mod:`goaltrack.engine.scoring` builds it from a plan.
+roll-up arithmetic. Plain data; :mod:`goaltrack.engine.plan_scoring` builds it from a plan.
 
 Each score is the weighted mean of the children that have data (weights from links, or the
 indicator's scoring weight, default 1); children without data are counted and shown, never

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from goaltrack.engine.checks import run_checks
-from goaltrack.engine.scoring import score_plan
+from goaltrack.engine.checking import run_checks
+from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.interfaces import Column, Report, Table
-from goaltrack.reports.checks import finding_json
 from goaltrack.reports.common import REPORT_SCHEMA_VERSION, ReportOptions, envelope, plan_meta
+from goaltrack.reports.findings import finding_json
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack.engine.scoring import EXAMPLE_SOURCE, score_plan
+from goaltrack.engine.plan_scoring import EXAMPLE_SOURCE, score_plan
 from goaltrack.interfaces import Column, Report, Table
 from goaltrack.reports.common import ReportOptions, envelope, plan_meta
 from goaltrack.store import tables as m

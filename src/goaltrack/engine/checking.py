@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from goaltrack.errors import GoaltrackError
 from goaltrack.interfaces import Finding
 from goaltrack.settings import DEFAULTS
-from goaltrack.store.plans import reference_date
+from goaltrack.store.plan_queries import reference_date
 from goaltrack.vocab import SEVERITY_ORDER
 
 if TYPE_CHECKING:
