@@ -144,6 +144,9 @@ def score_indicators(
     """Each indicator by its scoring method, on its computed values, its series or its
     latest value."""
     methods = plugins.scoring_methods
+    # Loaded whether or not this plan has a computed indicator: scoring is where a broken
+    # indicator plugin is named, so a plan that should use it learns why it is missing.
+    kinds = plugins.indicator_kinds
     indicators: dict[int, Node] = {}
     for r in data.indicators:
         spec = indicator_spec(r, on_track=limits.on_track, at_risk=limits.at_risk)
@@ -152,7 +155,7 @@ def score_indicators(
             raise UsageError(f"indicator {r.code}: unknown scoring method '{name}' (available: {', '.join(sorted(methods))})")
         example = False
         if r.computed:
-            obs = _computed(conn, plugins, plan_id, r, spec, as_of)
+            obs = _computed(conn, plugins, kinds, plan_id, r, spec, as_of)
         elif r.id in data.series:
             obs = data.series[r.id]
         elif r.id in data.latest:
@@ -177,10 +180,10 @@ def score_indicators(
 
 
 def _computed(
-    conn: Connection, plugins: Plugins, plan_id: int, r: IndicatorRow, spec: IndicatorSpec, as_of: dt.date | None
+    conn: Connection, plugins: Plugins, kinds: Mapping[str, Any], plan_id: int, r: IndicatorRow,
+    spec: IndicatorSpec, as_of: dt.date | None,
 ) -> list[Observation]:
     """A computed indicator's values from its plugin, up to ``as_of``, oldest first."""
-    kinds = plugins.indicator_kinds
     kind = kinds.get(r.computed or "")
     if kind is None:
         raise UsageError(f"indicator {r.code}: unknown computed indicator '{r.computed}' (available: {', '.join(sorted(kinds))})")
