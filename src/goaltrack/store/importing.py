@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from goaltrack.clock import utcnow
 from goaltrack.errors import DataError, PluginError, Problem, UsageError, ValidationError
@@ -81,6 +81,25 @@ def _indicators(engine: Engine, plan_id: int) -> dict[str, tuple[int, str, str |
         }
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What one import is asked to do: the same for the direct attempt and the staged one."""
+
+    plan_id: int
+    source: DataSource
+    path: Path
+    options: Mapping[str, str]
+    known: Mapping[str, tuple[int, str, str | None]]
+    origin: str
+    digest: str
+    stamp: dt.datetime
+    recorded_by: str
+    dry_run: bool
+    skip_invalid: bool
+    rejects: Path | None
+    progress: Callable[[int], None] | None
+
+
 def import_file(
     engine: Engine,
     plan_id: int,
@@ -108,74 +127,139 @@ def import_file(
     origin = f"import:{path.name}#{digest[:16]}"
     stamp = now or utcnow()
     known = _indicators(engine, plan_id)
+    run = _Run(plan_id, source, path, options or {}, known, origin=origin, digest=digest, stamp=stamp,
+               recorded_by=recorded_by, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects,
+               progress=progress)
     try:
-        result = _import(engine, plan_id, source, path, options or {}, known, origin=origin, digest=digest,
-                         stamp=stamp, recorded_by=recorded_by, dry_run=dry_run, skip_invalid=skip_invalid,
-                         rejects=rejects, progress=progress, direct=True)
+        result = _import(engine, run, direct=True)
     except _UseStaging:
-        result = _import(engine, plan_id, source, path, options or {}, known, origin=origin, digest=digest,
-                         stamp=stamp, recorded_by=recorded_by, dry_run=dry_run, skip_invalid=skip_invalid,
-                         rejects=rejects, progress=progress, direct=False)
+        result = _import(engine, run, direct=False)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _import(
-    engine: Engine,
-    plan_id: int,
-    source: DataSource,
-    path: Path,
-    options: Mapping[str, str],
-    known: Mapping[str, tuple[int, str, str | None]],
-    *,
-    origin: str,
-    digest: str,
-    stamp: dt.datetime,
-    recorded_by: str,
-    dry_run: bool,
-    skip_invalid: bool,
-    rejects: Path | None,
-    progress: Callable[[int], None] | None,
-    direct: bool,
-) -> ImportResult:
+def _import(engine: Engine, run: _Run, *, direct: bool) -> ImportResult:
     """One attempt at the import, in one transaction. With ``direct``, when the plan has no
     current values, rows go straight into ``measurement``; a repeated period (or one period
     written two ways) raises :class:`_UseStaging`, after a rollback, for a run through the
     staging table instead."""
-    display = str(path)
-    result = ImportResult(file=display, dry_run=dry_run)
-    # Written under a temporary name and put in place only when the import completes: an
-    # import that fails (or is killed) leaves no rejects file claiming rows it never read.
-    rejects_out: AtomicTextFile | None = None
-    rejects_writer = None
-    if skip_invalid and rejects is not None:
-        rejects_out = AtomicTextFile(rejects, newline="", what="rejects file")
-        rejects_writer = csv.writer(rejects_out.handle)
-        rejects_writer.writerow(["line", "reason", "indicator", "period", "value"])
+    checker = _RowChecker(run, ImportResult(file=str(run.path), dry_run=run.dry_run))
+    with writer(engine).connect() as conn:
+        stager = Stager(conn)
+        cache = stager.tune()
+        completed = False
+        try:
+            with conn.begin():
+                if direct and stager.can_insert_directly(run.plan_id):
+                    _insert_directly(conn, stager, run, checker)
+                else:
+                    _stage_and_merge(stager, run, checker)
+                _record_batch(conn, run, checker.result)
+                if run.dry_run:
+                    raise _DryRun
+            completed = True
+        except _DryRun:
+            completed = True
+        finally:
+            checker.close_rejects(completed)
+            stager.untune(cache)
+    return checker.result
 
-    def reject(line: int, message: str, row: tuple[str, ...] = ()) -> None:
+
+def _insert_directly(conn: Connection, stager: Stager, run: _Run, checker: _RowChecker) -> None:
+    """Rows straight into ``measurement`` (a plan with no current values)."""
+    result = checker.result
+    try:
+        result.inserted = stager.insert_directly(checker.rows(True), now=run.stamp, origin=run.origin,
+                                                 recorded_by=run.recorded_by)
+    except conn.dialect.loaded_dbapi.IntegrityError:
+        raise _UseStaging from None
+    if result.rejected and not run.skip_invalid:
+        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
+
+
+def _stage_and_merge(stager: Stager, run: _Run, checker: _RowChecker) -> None:
+    """Rows in batches into the staging table, then merged into ``measurement``."""
+    result = checker.result
+    stager.create()
+    rows = checker.rows(False)
+    while batch := list(itertools.islice(rows, BATCH_SIZE)):
+        stager.add(batch)
+    if result.rejected and not run.skip_invalid:
+        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
+    duplicates = stager.duplicates()
+    if duplicates:
+        problems = [
+            Problem(f"indicator '{code_of(run.known, ind)}' period '{per}' is given again (first on line {first})",
+                    file=result.file, line=later)
+            for ind, per, first, later in duplicates[:ERROR_LIMIT]
+        ]
+        raise ValidationError(problems, limit=ERROR_LIMIT)
+    counts = stager.merge(now=run.stamp, origin=run.origin)
+    result.inserted, result.superseded, result.unchanged = counts
+
+
+def _record_batch(conn: Connection, run: _Run, result: ImportResult) -> None:
+    """The audit trail: one ``import_batch`` row per import."""
+    conn.execute(insert(m.table_of(m.ImportBatch)).values(
+        plan_id=run.plan_id, origin=run.origin, file_name=run.path.name, sha256=run.digest,
+        source=getattr(run.source, "name", None),
+        rows_read=result.rows_read, inserted=result.inserted, superseded=result.superseded,
+        unchanged=result.unchanged, rejected=result.rejected, recorded_by=run.recorded_by, recorded_at=run.stamp))
+
+
+class _RowChecker:
+    """One attempt's rows, checked: the valid ones in staged form, the invalid ones counted in
+    ``result`` and reported (or, with ``skip_invalid``, written to the rejects file)."""
+
+    def __init__(self, run: _Run, result: ImportResult) -> None:
+        self.run = run
+        self.result = result
+        # Written under a temporary name and put in place only when the import completes: an
+        # import that fails (or is killed) leaves no rejects file claiming rows it never read.
+        self.rejects_out: AtomicTextFile | None = None
+        self.rejects_writer = None
+        if run.skip_invalid and run.rejects is not None:
+            self.rejects_out = AtomicTextFile(run.rejects, newline="", what="rejects file")
+            self.rejects_writer = csv.writer(self.rejects_out.handle)
+            self.rejects_writer.writerow(["line", "reason", "indicator", "period", "value"])
+        # Per distinct value, not per row: an indicator's id and unit bounds, a period's parsed
+        # form (or its error). A file holds few distinct periods; the cache is bounded anyway.
+        self.indicators = {
+            code: (ind_id, computed, unit, *bounds(unit)) for code, (ind_id, unit, computed) in run.known.items()
+        }
+        self.periods: dict[str, tuple[str, str, str, str] | DataError] = {}
+        self.unknown_codes: dict[str, str] = {}  # code -> its did-you-mean hint
+        self.spans: dict[tuple[str, str, str], str] = {}
+
+    def reject(self, line: int, message: str, row: tuple[str, ...] = ()) -> None:
+        result = self.result
         result.rejected += 1
-        if rejects_writer is not None:
-            rejects_writer.writerow([line, message, *row])
+        if self.rejects_writer is not None:
+            self.rejects_writer.writerow([line, message, *row])
         elif len(result.problems) < ERROR_LIMIT:
-            result.problems.append(Problem(message, file=display, line=line))
+            result.problems.append(Problem(message, file=result.file, line=line))
 
-    # Per distinct value, not per row: an indicator's id and unit bounds, a period's parsed
-    # form (or its error). A file holds few distinct periods; the cache is bounded anyway.
-    indicators = {code: (ind_id, computed, unit, *bounds(unit)) for code, (ind_id, unit, computed) in known.items()}
-    periods: dict[str, tuple[str, str, str, str] | DataError] = {}
-    unknown_codes: dict[str, str] = {}  # code -> its did-you-mean hint
-    spans: dict[tuple[str, str, str], str] = {}
+    def close_rejects(self, completed: bool) -> None:
+        """Put the rejects file in place if the import completed; else leave none."""
+        if self.rejects_out is not None:
+            if completed:
+                self.rejects_out.commit()
+            else:
+                self.rejects_out.discard()
 
-    def checked(direct: bool) -> Iterator[tuple[object, ...]]:
+    def rows(self, direct: bool) -> Iterator[tuple[object, ...]]:
         """The valid rows in staged form (see :mod:`goaltrack.store.bulk`); the invalid ones rejected.
 
         With ``direct`` (rows for :meth:`Stager.insert_directly`), a row with nothing but an
         indicator, a period and a value comes as the short ``(indicator_id, period_code, freq,
         period_start, period_end, value)``, and two spellings of one period stop the direct
         import (:class:`_UseStaging`)."""
+        # Locals, not attributes, in the loop below: it runs once per row.
+        run, result, reject, indicators, periods = self.run, self.result, self.reject, self.indicators, self.periods
+        source, progress, skip_invalid, recorded_by = run.source, run.progress, run.skip_invalid, run.recorded_by
         fast = getattr(source, "read_tuples", None)
-        items: Iterable[Any] = fast(path, options) if fast is not None else source.read(path, options)
+        items: Iterable[Any] = fast(run.path, run.options) if fast is not None else source.read(run.path, run.options)
         next_progress = BATCH_SIZE
         for item in items:
             result.rows_read += 1
@@ -191,14 +275,7 @@ def _import(
                 raise _bad_row(source, item) from None
             entry = indicators.get(code)
             if entry is None:
-                close = unknown_codes.get(code)
-                if close is None:  # a file may name one wrong code a million times: once each
-                    from goaltrack.suggest import did_you_mean
-
-                    close = ""
-                    if len(unknown_codes) < PERIOD_CACHE:
-                        close = unknown_codes[code] = did_you_mean(code, indicators)
-                reject(line, f"unknown indicator '{code}'{close}", (code, raw_period, str(raw_value)))
+                reject(line, f"unknown indicator '{code}'{self._hint(code)}", (code, raw_period, str(raw_value)))
                 continue
             ind_id, computed, unit, lo, hi = entry
             if computed:
@@ -207,15 +284,7 @@ def _import(
                 continue
             period = periods.get(raw_period)
             if period is None:
-                period = _period(raw_period)
-                if len(periods) < PERIOD_CACHE:
-                    periods[raw_period] = period
-                if direct and not isinstance(period, DataError):
-                    # Two spellings of one period (2024-03, 2024M03) are one period, which the
-                    # unique index on the code alone would not catch: let the staging table judge.
-                    span = period[1:]
-                    if spans.setdefault(span, period[0]) != period[0]:
-                        raise _UseStaging
+                period = self._new_period(raw_period, direct)
             if isinstance(period, DataError):
                 reject(line, period.message, (code, raw_period, str(raw_value)))
                 continue
@@ -252,54 +321,29 @@ def _import(
         if progress:
             progress(result.rows_read)
 
-    with writer(engine).connect() as conn:
-        stager = Stager(conn)
-        cache = stager.tune()
-        completed = False
-        try:
-            with conn.begin():
-                if direct and stager.can_insert_directly(plan_id):
-                    try:
-                        result.inserted = stager.insert_directly(checked(True), now=stamp, origin=origin,
-                                                                 recorded_by=recorded_by)
-                    except conn.dialect.loaded_dbapi.IntegrityError:
-                        raise _UseStaging from None
-                    if result.rejected and not skip_invalid:
-                        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
-                else:
-                    stager.create()
-                    rows = checked(False)
-                    while batch := list(itertools.islice(rows, BATCH_SIZE)):
-                        stager.add(batch)
-                    if result.rejected and not skip_invalid:
-                        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
-                    duplicates = stager.duplicates()
-                    if duplicates:
-                        problems = [
-                            Problem(f"indicator '{code_of(known, ind)}' period '{per}' is given again (first on line {first})",
-                                    file=display, line=later)
-                            for ind, per, first, later in duplicates[:ERROR_LIMIT]
-                        ]
-                        raise ValidationError(problems, limit=ERROR_LIMIT)
-                    counts = stager.merge(now=stamp, origin=origin)
-                    result.inserted, result.superseded, result.unchanged = counts
-                conn.execute(insert(m.table_of(m.ImportBatch)).values(  # audit trail
-                    plan_id=plan_id, origin=origin, file_name=path.name, sha256=digest, source=getattr(source, "name", None),
-                    rows_read=result.rows_read, inserted=result.inserted, superseded=result.superseded,
-                    unchanged=result.unchanged, rejected=result.rejected, recorded_by=recorded_by, recorded_at=stamp))
-                if dry_run:
-                    raise _DryRun
-            completed = True
-        except _DryRun:
-            completed = True
-        finally:
-            if rejects_out is not None:
-                if completed:
-                    rejects_out.commit()
-                else:
-                    rejects_out.discard()
-            stager.untune(cache)
-    return result
+    def _hint(self, code: str) -> str:
+        """The did-you-mean hint for an unknown indicator code."""
+        close = self.unknown_codes.get(code)
+        if close is None:  # a file may name one wrong code a million times: once each
+            from goaltrack.suggest import did_you_mean
+
+            close = ""
+            if len(self.unknown_codes) < PERIOD_CACHE:
+                close = self.unknown_codes[code] = did_you_mean(code, self.indicators)
+        return close
+
+    def _new_period(self, raw_period: str, direct: bool) -> tuple[str, str, str, str] | DataError:
+        """A period code not seen yet: parsed (or its error), and remembered."""
+        period = _period(raw_period)
+        if len(self.periods) < PERIOD_CACHE:
+            self.periods[raw_period] = period
+        if direct and not isinstance(period, DataError):
+            # Two spellings of one period (2024-03, 2024M03) are one period, which the
+            # unique index on the code alone would not catch: let the staging table judge.
+            span = period[1:]
+            if self.spans.setdefault(span, period[0]) != period[0]:
+                raise _UseStaging
+        return period
 
 
 def _period(raw: str) -> tuple[str, str, str, str] | DataError:

@@ -9,6 +9,7 @@ exporting again gives the same bytes.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -67,7 +68,48 @@ def _rows(session: Session, model: type[Any], plan_id: int) -> list[Any]:
     )
 
 
-def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
+@dataclass
+class _PlanRows:
+    """Everything the export reads of one plan, grouped by what it belongs to."""
+
+    plan: m.Plan
+    # The item rows as :func:`_rows` gives them: their columns are plain strings, which the
+    # plan file's schema checks against its closed lists when the export is built.
+    goals: list[Any]
+    areas: list[Any]
+    groups: list[Any]
+    initiatives: list[Any]
+    accounts: list[Any]
+    indicators: list[Any]
+    totals: list[Any]
+    code_of: dict[str, dict[int, str]]  # kind -> id -> code
+    links: dict[tuple[str, int], list[m.Link]]  # (src_kind, src_id) -> its links
+    budget: dict[int, list[m.BudgetLine]]  # account id -> its lines
+    measurements: dict[int, list[m.Measurement]]  # indicator id -> the plan file's values
+
+    def refs(self, kind: str, item_id: int, dst_kind: str) -> list[s.Link]:
+        return [
+            s.Link(ref=self.code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)
+            for lk in self.links[(kind, item_id)]
+            if lk.dst_kind == dst_kind
+        ]
+
+    def latest_plan_values(self, ind_id: int) -> list[s.Measurement]:
+        # The file's last word per period, in the file's order.
+        last: dict[str, m.Measurement] = {}
+        for meas in self.measurements[ind_id]:
+            last[meas.period_code] = meas
+        ordered = sorted(last.values(), key=lambda r: (r.position, r.period_code))
+        return [
+            s.Measurement(
+                period=r.period_code, value=r.value, missing=r.missing_reason, kind=r.kind,
+                source=s.Source(**r.source) if r.source else None, note=r.note,
+            )
+            for r in ordered
+        ]
+
+
+def _read_plan(session: Session, plan_id: int) -> _PlanRows:
     p = session.get(m.Plan, plan_id)
     assert p is not None
     goals = _rows(session, m.NationalGoal, plan_id)
@@ -89,13 +131,6 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     ):
         links[(link.src_kind, link.src_id)].append(link)
 
-    def refs(kind: str, item_id: int, dst_kind: str) -> list[s.Link]:
-        return [
-            s.Link(ref=code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)
-            for lk in links[(kind, item_id)]
-            if lk.dst_kind == dst_kind
-        ]
-
     budget: dict[int, list[m.BudgetLine]] = defaultdict(list)
     for line in session.exec(
         select(m.BudgetLine)
@@ -116,21 +151,16 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
         .order_by(col(m.Measurement.id))
     ):
         measurements[meas.indicator_id].append(meas)
+    totals = list(session.exec(
+        select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id).order_by(col(m.DeclaredTotal.position))
+    ))
+    return _PlanRows(p, goals, areas, groups, initiatives, accounts, indicators, totals,
+                     code_of, links, budget, measurements)
 
-    def latest_plan_values(ind_id: int) -> list[s.Measurement]:
-        # The file's last word per period, in the file's order.
-        last: dict[str, m.Measurement] = {}
-        for meas in measurements[ind_id]:
-            last[meas.period_code] = meas
-        ordered = sorted(last.values(), key=lambda r: (r.position, r.period_code))
-        return [
-            s.Measurement(
-                period=r.period_code, value=r.value, missing=r.missing_reason, kind=r.kind,
-                source=s.Source(**r.source) if r.source else None, note=r.note,
-            )
-            for r in ordered
-        ]
 
+def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
+    rows = _read_plan(session, plan_id)
+    p, refs, code_of = rows.plan, rows.refs, rows.code_of
     return s.PlanFile(
         goaltrack=1,
         plan=s.PlanHeader(
@@ -146,7 +176,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
                 years=g.years or [], new=g.new, continued_from=g.continued_from,
                 source=s.Source(**g.source) if g.source else None,
             )
-            for g in goals
+            for g in rows.goals
         ],
         focus_areas=[
             s.FocusArea(
@@ -155,9 +185,9 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
                 strategic_areas=refs("focus_area", a.id, "focus_area"),
                 national_goals=refs("focus_area", a.id, "national_goal"),
             )
-            for a in areas
+            for a in rows.areas
         ],
-        target_groups=[s.TargetGroup(code=t.code, name=t.name, description=t.description) for t in groups],
+        target_groups=[s.TargetGroup(code=t.code, name=t.name, description=t.description) for t in rows.groups],
         initiatives=[
             s.Initiative(
                 code=i.code, title=i.title, description=i.description,
@@ -166,53 +196,53 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
                 national_goals=refs("initiative", i.id, "national_goal"),
                 target_groups=refs("initiative", i.id, "target_group"),
             )
-            for i in initiatives
+            for i in rows.initiatives
         ],
-        accounts=[
-            s.Account(
-                code=a.code, name=a.name,
-                budget=[s.BudgetLine(year=b.year, kind=b.kind, amount=b.amount) for b in budget[a.id]],
-                links=[
-                    s.AccountLink(
-                        **{lk.dst_kind: code_of[lk.dst_kind][lk.dst_id]},
-                        share=lk.share, basis=lk.basis, quote=lk.quote, note=lk.note,
-                    )
-                    for lk in links[("account", a.id)]
-                ],
-            )
-            for a in accounts
-        ],
+        accounts=[_account(rows, a) for a in rows.accounts],
         declared_totals=[
             s.DeclaredTotal(
                 label=t.label, year=t.year, kind=t.kind, amount=t.amount, accounts=t.accounts,
                 source=s.Source(**t.source) if t.source else None,
             )
-            for t in session.exec(
-                select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id).order_by(col(m.DeclaredTotal.position))
-            )
+            for t in rows.totals
         ],
-        indicators=[
-            s.Indicator(
-                code=i.code, name=i.name, unit=i.unit, direction=i.direction,
-                baseline=s.Point(value=i.baseline_value, period=i.baseline_period)
-                if i.baseline_value is not None and i.baseline_period else None,
-                target=s.Point(value=i.target_value, period=i.target_period)
-                if i.target_value is not None and i.target_period else None,
-                target_range=(i.target_low, i.target_high)
-                if i.target_low is not None and i.target_high is not None else None,
-                area=i.area, definition=i.definition,
-                source=s.Source(**i.source) if i.source else None,
-                computed=i.computed, parameters=i.parameters or {},
-                scoring=s.Scoring(**i.scoring) if i.scoring else None,
-                measures=[
-                    s.IndicatorLink(
-                        **{lk.dst_kind: code_of[lk.dst_kind][lk.dst_id]},
-                        basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight,
-                    )
-                    for lk in links[("indicator", i.id)]
-                ],
-                measurements=latest_plan_values(i.id),
+        indicators=[_indicator(rows, i) for i in rows.indicators],
+    )
+
+
+def _account(rows: _PlanRows, a: Any) -> s.Account:
+    return s.Account(
+        code=a.code, name=a.name,
+        budget=[s.BudgetLine(year=b.year, kind=b.kind, amount=b.amount) for b in rows.budget[a.id]],
+        links=[
+            s.AccountLink(
+                **{lk.dst_kind: rows.code_of[lk.dst_kind][lk.dst_id]},
+                share=lk.share, basis=lk.basis, quote=lk.quote, note=lk.note,
             )
-            for i in indicators
+            for lk in rows.links[("account", a.id)]
         ],
+    )
+
+
+def _indicator(rows: _PlanRows, i: Any) -> s.Indicator:
+    return s.Indicator(
+        code=i.code, name=i.name, unit=i.unit, direction=i.direction,
+        baseline=s.Point(value=i.baseline_value, period=i.baseline_period)
+        if i.baseline_value is not None and i.baseline_period else None,
+        target=s.Point(value=i.target_value, period=i.target_period)
+        if i.target_value is not None and i.target_period else None,
+        target_range=(i.target_low, i.target_high)
+        if i.target_low is not None and i.target_high is not None else None,
+        area=i.area, definition=i.definition,
+        source=s.Source(**i.source) if i.source else None,
+        computed=i.computed, parameters=i.parameters or {},
+        scoring=s.Scoring(**i.scoring) if i.scoring else None,
+        measures=[
+            s.IndicatorLink(
+                **{lk.dst_kind: rows.code_of[lk.dst_kind][lk.dst_id]},
+                basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight,
+            )
+            for lk in rows.links[("indicator", i.id)]
+        ],
+        measurements=rows.latest_plan_values(i.id),
     )
