@@ -79,8 +79,9 @@ def test_snapshot_check_report(snapshot_db: Path, fmt: str) -> None:
     """A report kind without a template of its own renders through tables.html / tables.md."""
     from goaltrack.context import AppContext
     from goaltrack.engine.checking import run_checks
+    from goaltrack.interfaces import RenderOptions
+    from goaltrack.interfaces import RenderOptions as ReportOptions
     from goaltrack.render.output import render
-    from goaltrack.reports.common import ReportOptions
     from goaltrack.reports.findings import checks_report
     from goaltrack.store.database import plan_id_for
 
@@ -91,7 +92,7 @@ def test_snapshot_check_report(snapshot_db: Path, fmt: str) -> None:
             options = ReportOptions()
             findings = run_checks(conn, app.plugins, plan_id, settings={}, options=options)
             rep = checks_report(conn, plan_id, findings, options)
-        text = render(app, rep, fmt, lang="en")
+        text = render(app, rep, fmt, RenderOptions(lang="en"))
     finally:
         app.close()
     assert isinstance(text, str)

@@ -225,15 +225,19 @@ class Report:
 
 @dataclass
 class RenderOptions:
-    """How to render: language for labels and number formats, template overrides.
+    """The one options object of a report: what it is built as of, and how it is rendered.
 
-    The last two fields serve templated formats (``html``, ``markdown``, or a plugin's);
-    :func:`goaltrack.render.output.render` fills them from the loaded plugins, so a format never
-    needs the plugin manager itself. Constructed by hand (tests, scripts) they default to
-    "no plugins".
+    The command line makes one from ``--lang``, ``--templates``, ``--stamp`` and ``--as-of``;
+    report builders read ``as_of``, ``lang`` and ``stamp`` (they appear in the report's
+    ``meta``), and :func:`goaltrack.render.output.render` completes it before calling a
+    format: a format always gets the language chosen (never ``None``) and, for templated
+    formats, the last two fields, so it never needs the plugin manager itself. Constructed
+    by hand (tests, scripts) the defaults mean English labels and "no plugins".
     """
 
-    lang: str = "en"
+    lang: str | None = None
+    """Language of labels and number formats; ``None`` before rendering means the report's
+    own (its plan's, or config ``[reports] lang``)."""
     templates_dir: Path | None = None
     """The user's template directory (``--templates`` or config ``[reports] templates_dir``)."""
     stamp: str | None = None
@@ -244,6 +248,9 @@ class RenderOptions:
     jinja_hook: Callable[[Any], None] | None = None
     """Called with each new :class:`jinja2.Environment` once goaltrack has set it up;
     ``render()`` passes the plugins' ``prepare_jinja2_environment`` hook here."""
+    as_of: dt.date | None = None
+    """Build the report as of this day (``--as-of``): only values of periods that end by
+    then, statuses recorded by then. ``None``: everything recorded."""
 
 
 class OutputFormat(ABC):

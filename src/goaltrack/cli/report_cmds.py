@@ -41,42 +41,19 @@ def report_group() -> None:
 def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, output: Path | None, lang: str | None,
          templates_dir: Path | None, stamp: bool, as_of: dt.datetime | None, **extra: Any) -> None:
     from goaltrack.clock import utcnow
+    from goaltrack.interfaces import RenderOptions
     from goaltrack.render.output import check_format, render
-    from goaltrack.reports.common import ReportOptions
-    from goaltrack.store.database import plan_id_for
+    from goaltrack.reports.registry import build_report
 
     guard_outputs([("-o", output)], app=app)
-    options = ReportOptions(as_of=as_of.date() if as_of else None,
-                            stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None, lang=lang)
-    settings = app.config.values
+    options = RenderOptions(lang=lang, templates_dir=templates_dir, as_of=as_of.date() if as_of else None,
+                            stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None)
     check_format(app.plugins, fmt)
-    if extra.pop("all_plans", False):
-        from goaltrack.errors import UsageError
-        from goaltrack.reports.coverage import build_national_coverage
-
-        if plan_slug or extra.get("compare_plan"):
-            raise UsageError("--all-plans covers every plan; it cannot be combined with --plan or --compare-plan")
-        with app.engine().connect() as conn:
-            report = build_national_coverage(conn, options)
-        emit(render(app, report, fmt, lang=lang, templates_dir=templates_dir, stamp=options.stamp), output)
-        return
     with app.engine().connect() as conn:
-        plan_id = plan_id_for(conn, plan_slug)
-        other = plan_id_for(conn, extra.pop("compare_plan")) if extra.get("compare_plan") else None
-        extra.pop("compare_plan", None)
-        if report_kind == "coverage":
-            from goaltrack.reports.coverage import build_coverage
-
-            report = build_coverage(conn, app.plugins, plan_id, options, settings=settings, compare_plan_id=other)
-        elif report_kind == "budget":
-            from goaltrack.reports.budget import build_budget
-
-            report = build_budget(conn, plan_id, options, compare_plan_id=other, **extra)
-        else:
-            from goaltrack.reports.progress import build_progress
-
-            report = build_progress(conn, app.plugins, plan_id, options, settings=settings)
-    emit(render(app, report, fmt, lang=lang, templates_dir=templates_dir, stamp=options.stamp), output)
+        report = build_report(conn, app.plugins, report_kind, options, plan_slug=plan_slug,
+                              compare_slug=extra.pop("compare_plan", None), all_plans=extra.pop("all_plans", False),
+                              settings=app.config.values, **extra)
+    emit(render(app, report, fmt, options), output)
 
 
 @report_group.command(name="coverage")
@@ -126,12 +103,12 @@ def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as
     """Run the coverage and lint checks on a plan. Exits 0 when clean, 1 when an error
     is found (or a warning, with --strict): made for a plan repository's CI."""
     from goaltrack.engine.checking import run_checks
+    from goaltrack.interfaces import RenderOptions
     from goaltrack.render.output import render
-    from goaltrack.reports.common import ReportOptions
     from goaltrack.reports.findings import checks_report
     from goaltrack.store.database import plan_id_for
 
-    options = ReportOptions(as_of=as_of.date() if as_of else None)
+    options = RenderOptions(as_of=as_of.date() if as_of else None)
     with app.engine().connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
         findings = run_checks(conn, app.plugins, plan_id, settings=app.config.values.get("checks", {}), options=options)

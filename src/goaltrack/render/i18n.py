@@ -152,8 +152,8 @@ def _decimal(value: int | float | Decimal) -> Decimal:
 class Formatter:
     """Labels, numbers and dates for one language: what the templates' filters call."""
 
-    def __init__(self, lang: str) -> None:
-        self.lang = normalise_lang(lang)
+    def __init__(self, lang: str | None) -> None:
+        self.lang = normalise_lang(lang)  # None (options made by hand): English
         self.translations = translations(self.lang)
 
     @cached_property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from goaltrack.errors import PluginError, UsageError
@@ -40,32 +40,31 @@ def check_format(plugins: Plugins, fmt: str) -> None:
         raise UsageError(f"unknown format '{fmt}'{extra} (available: {known})")
 
 
-def render(
-    app: Host,
-    report: Report,
-    fmt: str,
-    *,
-    lang: str | None = None,
-    templates_dir: Path | None = None,
-    stamp: str | None = None,
-) -> str | bytes:
+def render(app: Host, report: Report, fmt: str, options: RenderOptions | None = None) -> str | bytes:
+    """``report`` as ``fmt`` gives it: ``options`` completed with the language (the one asked
+    for, else config ``[reports] lang``, else the report's), the templates directory (else
+    config ``[reports] templates_dir``) and the plugins' templates and Jinja2 hook."""
     check_format(app.plugins, fmt)
-    formats = app.plugins.output_formats
-    chosen = lang or str(app.setting("reports", "lang") or "") or str(report.meta.get("lang") or report.meta.get("language") or "en")
+    asked = options or RenderOptions()
+    chosen = (
+        asked.lang
+        or str(app.setting("reports", "lang") or "")
+        or str(report.meta.get("lang") or report.meta.get("language") or "en")
+    )
     if chosen not in LANGUAGES:
         chosen = "en"  # labels exist in these languages; plan content stays in its own
-    templates = templates_dir or app.config.path_setting("reports", "templates_dir")
+    templates = asked.templates_dir or app.config.path_setting("reports", "templates_dir")
     if templates is not None and not templates.is_dir():
         raise UsageError(f"--templates {templates}: not a directory")
     plugins = app.plugins
-    options = RenderOptions(
+    complete = replace(
+        asked,
         lang=chosen,
         templates_dir=templates,
-        stamp=stamp,
         plugin_templates=tuple(plugins.template_dirs()),
         jinja_hook=lambda env: _prepare(plugins, env),
     )
-    result = formats[fmt].render(report, options)
+    result = plugins.output_formats[fmt].render(report, complete)
     if not isinstance(result, str | bytes):
         owner = plugins.registered_by("output_formats", fmt)
         raise PluginError(

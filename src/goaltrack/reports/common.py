@@ -13,16 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from goaltrack.interfaces import RenderOptions
 from goaltrack.store import tables as m
 
 REPORT_SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class ReportOptions:
-    as_of: dt.date | None = None
-    stamp: str | None = None  # shown as "generated at"; None keeps output reproducible
-    lang: str | None = None
+ReportOptions = RenderOptions  # TEMPORARY while the rename lands
 
 
 def plan_meta(conn: Connection, plan_id: int, report: str, options: ReportOptions) -> dict[str, Any]:
