@@ -146,13 +146,13 @@ def _write_reports(
     """Render :data:`DEMO_REPORTS` into ``out_dir``; the coverage summary and check counts."""
     from goaltrack.engine.checking import run_checks
     from goaltrack.fileio import write_atomic
+    from goaltrack.interfaces import RenderOptions
     from goaltrack.render.output import render
     from goaltrack.reports.budget import build_budget
-    from goaltrack.reports.common import ReportOptions
     from goaltrack.reports.coverage import build_coverage
     from goaltrack.reports.progress import build_progress
 
-    options = ReportOptions()
+    options = RenderOptions()
     settings = app.config.values
     reports: dict[str, Report] = {
         "coverage": build_coverage(conn, app.plugins, plan_id, options, settings=settings),

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from goaltrack.errors import UsageError
-from goaltrack.interfaces import Column, Report, Table
-from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+from goaltrack.interfaces import Column, RenderOptions, Report, Table
+from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.store import tables as m
 from goaltrack.values.accounts import chart_names, percent_change
 
@@ -49,7 +49,7 @@ def reconcile(declared: float, computed: float, lines: int) -> dict[str, Any]:
 def build_budget(
     conn: Connection,
     plan_id: int,
-    options: ReportOptions,
+    options: RenderOptions,
     *,
     year: int | None = None,
     compare: int | None = None,

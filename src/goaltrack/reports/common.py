@@ -6,8 +6,6 @@ every list is ordered by the plan's own order or by code.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -19,10 +17,7 @@ from goaltrack.store import tables as m
 REPORT_SCHEMA_VERSION = 1
 
 
-ReportOptions = RenderOptions  # TEMPORARY while the rename lands
-
-
-def plan_meta(conn: Connection, plan_id: int, report: str, options: ReportOptions) -> dict[str, Any]:
+def plan_meta(conn: Connection, plan_id: int, report: str, options: RenderOptions) -> dict[str, Any]:
     t = m.table_of(m.Plan)
     p = conn.execute(select(t).where(t.c.id == plan_id)).one()
     return {

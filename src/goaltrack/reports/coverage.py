@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection
 
 from goaltrack.engine.checking import run_checks
 from goaltrack.engine.plan_scoring import score_plan
-from goaltrack.interfaces import Column, Report, Table
-from goaltrack.reports.common import REPORT_SCHEMA_VERSION, ReportOptions, envelope, plan_meta
+from goaltrack.interfaces import Column, RenderOptions, Report, Table
+from goaltrack.reports.common import REPORT_SCHEMA_VERSION, envelope, plan_meta
 from goaltrack.reports.findings import finding_json
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
@@ -43,7 +43,7 @@ def build_coverage(
     conn: Connection,
     plugins: Plugins,
     plan_id: int,
-    options: ReportOptions,
+    options: RenderOptions,
     *,
     settings: dict[str, Any],
     compare_plan_id: int | None = None,
@@ -281,7 +281,7 @@ def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[s
     }
 
 
-def build_national_coverage(conn: Connection, options: ReportOptions) -> Report:
+def build_national_coverage(conn: Connection, options: RenderOptions) -> Report:
     """Coverage of every plan in the database (``report coverage --all-plans``): for each plan
     and national goal, its coverage level (as in the plan's own coverage report) and how many
     focus areas, initiatives, indicators (and of those, with data) and accounts serve it;

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from goaltrack.interfaces import Column, Finding, Report, Table
-from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+from goaltrack.interfaces import Column, Finding, RenderOptions, Report, Table
+from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.vocab import SEVERITIES
 
 
@@ -15,7 +15,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
     return {"rule": f.rule_id, "severity": f.severity, "message": f.message, "item_kind": f.item_kind, "item": f.item_code}
 
 
-def checks_report(conn: Connection, plan_id: int, findings: list[Finding], options: ReportOptions) -> Report:
+def checks_report(conn: Connection, plan_id: int, findings: list[Finding], options: RenderOptions) -> Report:
     meta = plan_meta(conn, plan_id, "check", options)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     data = envelope(meta, counts=counts, findings=[finding_json(f) for f in findings])

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from goaltrack.engine.plan_scoring import EXAMPLE_SOURCE, score_plan
-from goaltrack.interfaces import Column, Report, Table
-from goaltrack.reports.common import ReportOptions, envelope, plan_meta
+from goaltrack.interfaces import Column, RenderOptions, Report, Table
+from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.store import tables as m
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _iso(value: Any) -> str | None:
 
 
 def build_progress(
-    conn: Connection, plugins: Plugins, plan_id: int, options: ReportOptions, *, settings: dict[str, Any]
+    conn: Connection, plugins: Plugins, plan_id: int, options: RenderOptions, *, settings: dict[str, Any]
 ) -> Report:
     meta = plan_meta(conn, plan_id, "progress", options)
     scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
