@@ -22,7 +22,7 @@ from goaltrack.engine.plan_scoring import EXAMPLE_SOURCE
 from goaltrack.vocab import SEVERITIES
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, Engine
 
     from goaltrack.interfaces import Report
 
@@ -50,15 +50,8 @@ def run_demo(
     ``wrote`` is called with each report once it is in place, and with the database once it
     is closed.
     """
-    from goaltrack.engine.plan_scoring import score_plan
-    from goaltrack.planfile.bundled import bundled_plan
-    from goaltrack.planfile.validate import read_plan
     from goaltrack.settings import recorder_name
-    from goaltrack.store.database import open_engine, plan_id_for
-    from goaltrack.store.importing import import_file
-    from goaltrack.store.plan_queries import plan_detail
-    from goaltrack.store.plansync import load_plans
-    from goaltrack.store.recording import record_status
+    from goaltrack.store.database import open_engine
 
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "goaltrack.db"
@@ -67,50 +60,80 @@ def run_demo(
     engine = open_engine(f"sqlite:///{db_path}", create=True)
     who = recorder_name(None, app.config)
     try:
-        plan_path = bundled_plan()
-        parsed = read_plan(plan_path)
-        (result,) = load_plans(engine, [parsed], recorded_by=who)
-        echo(f"Loaded the bundled plan {plan_path.name}: {result.summary()}")
-        with engine.connect() as conn:
-            plan_id = plan_id_for(conn, result.slug)
-        series = plan_path.with_name(f"{result.slug}.example.csv")
-        if series.exists():
-            imported = import_file(engine, plan_id, app.plugins.get("data_sources", "csv"), series,
-                                   recorded_by=f"{who} (goaltrack demo)")
-            echo(f"Imported EXAMPLE measurements (source '{EXAMPLE_SOURCE}', not real figures): {imported.summary()}")
-        statuses = plan_path.with_name(f"{result.slug}.example-statuses.csv")
-        if statuses.exists():
-            with statuses.open(encoding="utf-8", newline="") as fh:
-                rows = list(csv.DictReader(fh))
-            for row in rows:
-                record_status(engine, plan_id, row["initiative"], row["status"], by=f"{who} (goaltrack demo)",
-                              note=row["note"], origin=EXAMPLE_SOURCE)
-            echo(f"Recorded {len(rows)} EXAMPLE initiative statuses (not real statuses).")
-        with engine.connect() as conn:
-            detail = plan_detail(conn, plan_id)
-            scores = score_plan(conn, app.plugins, plan_id, settings=app.config.values.get("scoring", {}))
-        echo("")
-        echo(f"{detail['title']} — {detail['organisation']}")
-        counts = detail["counts"]
-        echo(
-            f"{counts['national_goal']} national goals, {counts['focus_area']} focus areas, "
-            f"{counts['initiative']} initiatives, {counts['target_group']} target groups, "
-            f"{counts['account']} budget accounts, {counts['indicator']} indicators, "
-            f"{counts['measurement']} current measurements, {counts['link']} links"
-        )
-        echo("")
-        echo("National goals (scores rest on EXAMPLE data where marked *):")
-        for goal in scores.goals:
-            score = "  no data" if goal.score is None else f"{goal.score:>9.2f}"
-            mark = "*" if goal.example else " "
-            echo(f"  {goal.code:<6}{score}{mark} {goal.status:<10} "
-                 f"{goal.with_data}/{goal.with_data + goal.without_data} linked items with data  {goal.title}")
+        plan_id = _load_example(app, engine, who, echo)
+        _echo_plan_and_scores(app, engine, plan_id, echo)
         with engine.connect() as conn:
             written, summary, counts = _write_reports(app, conn, plan_id, out_dir, wrote)
     finally:
         engine.dispose()
     if wrote is not None:
         wrote(db_path)  # closed: the last connection has moved the WAL into the file
+    _echo_results(db_path, out_dir, written, summary, counts, echo)
+    return db_path
+
+
+def _load_example(app: AppContext, engine: Engine, who: str, echo: Callable[[str], None]) -> int:
+    """Load the bundled plan, then its example series and statuses; the plan's id."""
+    from goaltrack.planfile.bundled import bundled_plan
+    from goaltrack.planfile.validate import read_plan
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.importing import import_file
+    from goaltrack.store.plansync import load_plans
+    from goaltrack.store.recording import record_status
+
+    plan_path = bundled_plan()
+    parsed = read_plan(plan_path)
+    (result,) = load_plans(engine, [parsed], recorded_by=who)
+    echo(f"Loaded the bundled plan {plan_path.name}: {result.summary()}")
+    with engine.connect() as conn:
+        plan_id = plan_id_for(conn, result.slug)
+    series = plan_path.with_name(f"{result.slug}.example.csv")
+    if series.exists():
+        imported = import_file(engine, plan_id, app.plugins.get("data_sources", "csv"), series,
+                               recorded_by=f"{who} (goaltrack demo)")
+        echo(f"Imported EXAMPLE measurements (source '{EXAMPLE_SOURCE}', not real figures): {imported.summary()}")
+    statuses = plan_path.with_name(f"{result.slug}.example-statuses.csv")
+    if statuses.exists():
+        with statuses.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        for row in rows:
+            record_status(engine, plan_id, row["initiative"], row["status"], by=f"{who} (goaltrack demo)",
+                          note=row["note"], origin=EXAMPLE_SOURCE)
+        echo(f"Recorded {len(rows)} EXAMPLE initiative statuses (not real statuses).")
+    return plan_id
+
+
+def _echo_plan_and_scores(app: AppContext, engine: Engine, plan_id: int, echo: Callable[[str], None]) -> None:
+    """What the plan holds, and the score of each national goal."""
+    from goaltrack.engine.plan_scoring import score_plan
+    from goaltrack.store.plan_queries import plan_detail
+
+    with engine.connect() as conn:
+        detail = plan_detail(conn, plan_id)
+        scores = score_plan(conn, app.plugins, plan_id, settings=app.config.values.get("scoring", {}))
+    echo("")
+    echo(f"{detail['title']} — {detail['organisation']}")
+    counts = detail["counts"]
+    echo(
+        f"{counts['national_goal']} national goals, {counts['focus_area']} focus areas, "
+        f"{counts['initiative']} initiatives, {counts['target_group']} target groups, "
+        f"{counts['account']} budget accounts, {counts['indicator']} indicators, "
+        f"{counts['measurement']} current measurements, {counts['link']} links"
+    )
+    echo("")
+    echo("National goals (scores rest on EXAMPLE data where marked *):")
+    for goal in scores.goals:
+        score = "  no data" if goal.score is None else f"{goal.score:>9.2f}"
+        mark = "*" if goal.example else " "
+        echo(f"  {goal.code:<6}{score}{mark} {goal.status:<10} "
+             f"{goal.with_data}/{goal.with_data + goal.without_data} linked items with data  {goal.title}")
+
+
+def _echo_results(
+    db_path: Path, out_dir: Path, written: list[Path], summary: dict[str, Any], counts: dict[str, int],
+    echo: Callable[[str], None],
+) -> None:
+    """The coverage and check counts, the files written, and what to try next."""
     echo("")
     echo(
         f"Coverage: {summary['covered']} of {summary['goals']} national goals covered, "
@@ -128,7 +151,6 @@ def run_demo(
     echo(f"Open {written[0]} in a browser; it prints on A4. The database is {db_path}.")
     echo(f"Next: goaltrack --db {db_path} report budget --lang en    |    "
          f"goaltrack --db {db_path} score --explain NG3")
-    return db_path
 
 
 _DESCRIPTIONS = {

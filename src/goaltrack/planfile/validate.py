@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydantic
 
@@ -176,42 +176,72 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
-    """Duplicate codes, dangling references, misplaced links, bad periods and shares."""
-    from goaltrack.values.periods import parse_period
+class _Known(NamedTuple):
+    """The codes defined in one plan, by section (focus areas with their items)."""
 
-    def dupes(kind: str, codes: list[str]) -> Iterable[Problem]:
+    goals: set[str]
+    areas: dict[str, s.FocusArea]
+    groups: set[str]
+    initiatives: set[str]
+    accounts: set[str]
+
+    @classmethod
+    def of(cls, plan: PlanFile) -> _Known:
+        return cls(
+            goals={g.code for g in plan.national_goals},
+            areas={a.code: a for a in plan.focus_areas},
+            groups={t.code for t in plan.target_groups},
+            initiatives={i.code for i in plan.initiatives},
+            accounts={a.code for a in plan.accounts},
+        )
+
+
+@dataclass
+class _Checker:
+    """The checks every section uses, reporting against one file's positions."""
+
+    located: Located
+
+    def dupes(self, kind: str, codes: list[str]) -> Iterable[Problem]:
         counts = Counter(codes)
         seen: set[str] = set()
         for i, code in enumerate(codes):
             if counts[code] > 1:
                 if code in seen:
-                    yield located.problem((kind, i, "code"), f"duplicate code '{code}' in {kind}")
+                    yield self.located.problem((kind, i, "code"), f"duplicate code '{code}' in {kind}")
                 seen.add(code)
 
-    goals = {g.code for g in plan.national_goals}
-    areas = {a.code: a for a in plan.focus_areas}
-    groups = {t.code for t in plan.target_groups}
-    initiatives = {i.code for i in plan.initiatives}
-    accounts = {a.code for a in plan.accounts}
-    yield from dupes("national_goals", [g.code for g in plan.national_goals])
-    yield from dupes("focus_areas", [a.code for a in plan.focus_areas])
-    yield from dupes("target_groups", [t.code for t in plan.target_groups])
-    yield from dupes("initiatives", [i.code for i in plan.initiatives])
-    yield from dupes("accounts", [a.code for a in plan.accounts])
-    yield from dupes("indicators", [i.code for i in plan.indicators])
-
-    def ref(path: PathKey, code: str, known: Iterable[str], what: str) -> Iterable[Problem]:
+    def ref(self, path: PathKey, code: str, known: Iterable[str], what: str) -> Iterable[Problem]:
         if code not in known:
-            yield located.problem(path, f"unknown {what} '{code}'")
+            yield self.located.problem(path, f"unknown {what} '{code}'")
 
-    def no_repeats(path: PathKey, refs: list[str], what: str) -> Iterable[Problem]:
+    def no_repeats(self, path: PathKey, refs: list[str], what: str) -> Iterable[Problem]:
         seen: set[str] = set()
         for j, code in enumerate(refs):
             if code in seen:
-                yield located.problem((*path, j), f"{what} '{code}' is linked twice")
+                yield self.located.problem((*path, j), f"{what} '{code}' is linked twice")
             seen.add(code)
 
+
+def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
+    """Duplicate codes, dangling references, misplaced links, bad periods and shares."""
+    check = _Checker(located)
+    known = _Known.of(plan)
+    yield from check.dupes("national_goals", [g.code for g in plan.national_goals])
+    yield from check.dupes("focus_areas", [a.code for a in plan.focus_areas])
+    yield from check.dupes("target_groups", [t.code for t in plan.target_groups])
+    yield from check.dupes("initiatives", [i.code for i in plan.initiatives])
+    yield from check.dupes("accounts", [a.code for a in plan.accounts])
+    yield from check.dupes("indicators", [i.code for i in plan.indicators])
+    yield from _check_focus_areas(plan, known, check)
+    yield from _check_initiatives(plan, known, check)
+    yield from _check_accounts(plan, known, check)
+    yield from _check_declared_totals(plan, known, check)
+    yield from _check_indicators(plan, known, check)
+
+
+def _check_focus_areas(plan: PlanFile, known: _Known, check: _Checker) -> Iterable[Problem]:
+    located = check.located
     for i, area in enumerate(plan.focus_areas):
         base: PathKey = ("focus_areas", i)
         if area.strategic_areas and area.level != "annual":
@@ -221,7 +251,7 @@ def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
                 key=True,
             )
         for j, link in enumerate(area.strategic_areas):
-            target = areas.get(link.ref)
+            target = known.areas.get(link.ref)
             if target is None:
                 yield located.problem((*base, "strategic_areas", j, "ref"), f"unknown focus area '{link.ref}'")
             elif target.level not in ("strategic", None):  # None: the area itself is invalid
@@ -229,25 +259,30 @@ def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
                     (*base, "strategic_areas", j, "ref"),
                     f"focus area '{link.ref}' is {target.level}, not strategic",
                 )
-        yield from no_repeats((*base, "strategic_areas"), [x.ref for x in area.strategic_areas], "focus area")
+        yield from check.no_repeats((*base, "strategic_areas"), [x.ref for x in area.strategic_areas], "focus area")
         for j, link in enumerate(area.national_goals):
-            yield from ref((*base, "national_goals", j, "ref"), link.ref, goals, "national goal")
-        yield from no_repeats((*base, "national_goals"), [x.ref for x in area.national_goals], "national goal")
+            yield from check.ref((*base, "national_goals", j, "ref"), link.ref, known.goals, "national goal")
+        yield from check.no_repeats((*base, "national_goals"), [x.ref for x in area.national_goals], "national goal")
 
+
+def _check_initiatives(plan: PlanFile, known: _Known, check: _Checker) -> Iterable[Problem]:
     for i, ini in enumerate(plan.initiatives):
-        base = ("initiatives", i)
+        base: PathKey = ("initiatives", i)
         if ini.focus_area is not None:
-            yield from ref((*base, "focus_area"), ini.focus_area, areas, "focus area")
+            yield from check.ref((*base, "focus_area"), ini.focus_area, known.areas, "focus area")
         for j, link in enumerate(ini.national_goals):
-            yield from ref((*base, "national_goals", j, "ref"), link.ref, goals, "national goal")
-        yield from no_repeats((*base, "national_goals"), [x.ref for x in ini.national_goals], "national goal")
+            yield from check.ref((*base, "national_goals", j, "ref"), link.ref, known.goals, "national goal")
+        yield from check.no_repeats((*base, "national_goals"), [x.ref for x in ini.national_goals], "national goal")
         for j, link in enumerate(ini.target_groups):
-            yield from ref((*base, "target_groups", j, "ref"), link.ref, groups, "target group")
-        yield from no_repeats((*base, "target_groups"), [x.ref for x in ini.target_groups], "target group")
+            yield from check.ref((*base, "target_groups", j, "ref"), link.ref, known.groups, "target group")
+        yield from check.no_repeats((*base, "target_groups"), [x.ref for x in ini.target_groups], "target group")
 
-    known_by_kind = {"focus_area": areas, "initiative": initiatives, "target_group": groups}
+
+def _check_accounts(plan: PlanFile, known: _Known, check: _Checker) -> Iterable[Problem]:
+    located = check.located
+    known_by_kind = {"focus_area": known.areas, "initiative": known.initiatives, "target_group": known.groups}
     for i, account in enumerate(plan.accounts):
-        base = ("accounts", i)
+        base: PathKey = ("accounts", i)
         seen_lines: set[tuple[int, str]] = set()
         for j, line in enumerate(account.budget):
             if (line.year, line.kind) in seen_lines:
@@ -259,7 +294,7 @@ def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
         seen_links: set[tuple[str, str]] = set()
         for j, alink in enumerate(account.links):
             kind, code = alink.target
-            yield from ref((*base, "links", j, kind), code, known_by_kind[kind], kind.replace("_", " "))
+            yield from check.ref((*base, "links", j, kind), code, known_by_kind[kind], kind.replace("_", " "))
             if (kind, code) in seen_links:
                 yield located.problem((*base, "links", j), f"{kind.replace('_', ' ')} '{code}' is linked twice")
             seen_links.add((kind, code))
@@ -267,22 +302,29 @@ def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
         if shares > 100.0 + 1e-9:
             yield located.problem((*base, "links"), f"the shares add up to {shares:g} %, more than 100 %", key=True)
 
+
+def _check_declared_totals(plan: PlanFile, known: _Known, check: _Checker) -> Iterable[Problem]:
     for i, total in enumerate(plan.declared_totals):
         for j, code in enumerate(total.accounts or []):
-            yield from ref(("declared_totals", i, "accounts", j), code, accounts, "account")
+            yield from check.ref(("declared_totals", i, "accounts", j), code, known.accounts, "account")
     total_keys = Counter((t.label, t.year, t.kind) for t in plan.declared_totals)
     for i, total in enumerate(plan.declared_totals):
         if total_keys[(total.label, total.year, total.kind)] > 1:
-            yield located.problem(
+            yield check.located.problem(
                 ("declared_totals", i), f"declared total '{total.label}' for {total.year} ({total.kind}) is given twice"
             )
 
-    item_known = {"national_goal": goals, "focus_area": areas, "initiative": initiatives}
+
+def _check_indicators(plan: PlanFile, known: _Known, check: _Checker) -> Iterable[Problem]:
+    from goaltrack.values.periods import parse_period
+
+    located = check.located
+    item_known = {"national_goal": known.goals, "focus_area": known.areas, "initiative": known.initiatives}
     for i, ind in enumerate(plan.indicators):
-        base = ("indicators", i)
+        base: PathKey = ("indicators", i)
         for j, mlink in enumerate(ind.measures):
             kind, code = mlink.target
-            yield from ref((*base, "measures", j, kind), code, item_known[kind], kind.replace("_", " "))
+            yield from check.ref((*base, "measures", j, kind), code, item_known[kind], kind.replace("_", " "))
         for point in ("baseline", "target"):
             value = getattr(ind, point)
             if value is not None:

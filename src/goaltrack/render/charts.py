@@ -6,8 +6,9 @@ Each function takes a report's data (the same dicts the JSON format writes) and 
 - Deterministic: coordinates are rounded to one decimal and nothing depends on the clock
   or on dict order beyond the report's own, so equal data gives equal bytes.
 - Safe: every piece of text (plan titles, codes, labels) goes through
-  :func:`markupsafe.escape`; this module is the only place that builds markup by hand, and
-  it never interpolates a value unescaped.
+  :func:`markupsafe.escape`; the chart modules (this one, ``budget_charts`` and the
+  ``svg_elements`` they are drawn with) are the only place that builds markup by hand, and
+  they never interpolate a value unescaped.
 - Accessible: the root ``<svg>`` has ``role="img"``, an ``aria-label``, a ``<title>`` and a
   ``<desc>`` that says in words what the chart shows; cells and bars carry their own
   ``<title>`` (a tooltip on hover). The page also shows the same figures as tables.
@@ -18,75 +19,58 @@ Each function takes a report's data (the same dicts the JSON format writes) and 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+# The budget charts and the drawing primitives live in their own modules; every name
+# stays importable from here.
+from goaltrack.render.budget_charts import _group_rows as _group_rows
+from goaltrack.render.budget_charts import _scale as _scale
+from goaltrack.render.budget_charts import budget_bars, budget_changes
 from goaltrack.render.i18n import Formatter
-
-# Colours, chosen to read in greyscale too (each pair differs in lightness, not only hue).
-INK = "#1b2631"
-MUTED = "#5d6d7e"
-GRID = "#d5dbe1"
-BLUE = "#1d4e89"
-BLUE_LIGHT = "#b9cfe8"
-PREVIOUS = "#aab4bf"
-INCREASE = "#1d4e89"
-DECREASE = "#c0562b"
-LEVEL_COLOURS = {"covered": "#2e7d32", "partial": "#e0a100", "uncovered": "#b3261e"}
-LEVEL_TEXT = {"covered": "#ffffff", "partial": "#1b2631", "uncovered": "#ffffff"}
-BASELINE = "#7f8c8d"
-TARGET = "#2e7d32"
-
-
-def _n(value: float) -> str:
-    """A coordinate: at most one decimal, no ``-0``, no trailing ``.0``."""
-    text = f"{round(value, 1):.1f}"
-    if text in ("-0.0", "0.0"):
-        return "0"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _clip(text: object, limit: int) -> str:
-    s = " ".join(str(text).split())
-    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
-
-
-def _attrs(**attrs: object) -> str:
-    parts = []
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        name = key.rstrip("_").replace("_", "-")
-        text = _n(value) if isinstance(value, float) else str(value)
-        parts.append(f' {name}="{escape(text)}"')
-    return "".join(parts)
-
-
-def _el(tag: str, content: str = "", **attrs: object) -> str:
-    return f"<{tag}{_attrs(**attrs)}>{content}</{tag}>" if content else f"<{tag}{_attrs(**attrs)}/>"
-
-
-def _text(x: float, y: float, content: object, **attrs: object) -> str:
-    return f"<text{_attrs(x=float(x), y=float(y), **attrs)}>{escape(str(content))}</text>"
-
-
-def _tip(text: str) -> str:
-    return f"<title>{escape(text)}</title>"
-
-
-def _svg(width: float, height: float, title: str, desc: str, body: Iterable[str], cls: str) -> Markup:
-    head = (
-        f'<svg class="chart {escape(cls)}" viewBox="0 0 {_n(width)} {_n(height)}" '
-        f'width="{_n(width)}" height="{_n(height)}" role="img" aria-label="{escape(title)}" '
-        f'font-size="13" fill="{INK}">'
-    )
-    parts = [head, f"<title>{escape(title)}</title>", f"<desc>{escape(desc)}</desc>", *body, "</svg>"]
-    return Markup("\n".join(parts))
-
+from goaltrack.render.svg_elements import (
+    BASELINE,
+    BLUE,
+    BLUE_LIGHT,
+    GRID,
+    INK,
+    LEVEL_COLOURS,
+    LEVEL_TEXT,
+    MUTED,
+    TARGET,
+    _clip,
+    _el,
+    _n,
+    _svg,
+    _text,
+    _tip,
+)
+from goaltrack.render.svg_elements import DECREASE as DECREASE
+from goaltrack.render.svg_elements import INCREASE as INCREASE
+from goaltrack.render.svg_elements import PREVIOUS as PREVIOUS
+from goaltrack.render.svg_elements import _attrs as _attrs
 
 # --------------------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True)
+class _MatrixLayout:
+    """Where the parts of the coverage matrix go: goal labels at the left, then one column
+    per focus area, then the goal's coverage level."""
+
+    columns: int
+    label_w: float = 330.0
+    cell_w: float = 54.0
+    cell_h: float = 38.0
+    gap: float = 4.0
+    level_w: float = 150.0
+    top: float = 58.0
+
+    @property
+    def level_x(self) -> float:
+        return self.label_w + self.columns * (self.cell_w + self.gap) + 16
 
 
 def coverage_matrix(data: dict[str, Any], fmt: Formatter) -> Markup:
@@ -98,14 +82,31 @@ def coverage_matrix(data: dict[str, Any], fmt: Formatter) -> Markup:
     columns: list[dict[str, Any]] = matrix["columns"]
     rows: list[dict[str, Any]] = matrix["rows"]
     goals = {g["code"]: g for g in data.get("goals", [])}
-    label_w, cell_w, cell_h, gap, level_w = 330.0, 54.0, 38.0, 4.0, 150.0
-    top = 58.0
-    width = label_w + len(columns) * (cell_w + gap) + 16 + level_w
-    height = top + len(rows) * (cell_h + gap) + 50
-    body: list[str] = []
+    lay = _MatrixLayout(columns=len(columns))
+    width = lay.label_w + len(columns) * (lay.cell_w + lay.gap) + 16 + lay.level_w
+    height = lay.top + len(rows) * (lay.cell_h + lay.gap) + 50
+    body = _matrix_header(columns, lay, fmt)
+    explicit = inferred = 0
+    for r, row in enumerate(rows):
+        goal = goals.get(row["goal"], {})
+        body += _matrix_row(lay.top + r * (lay.cell_h + lay.gap), row, goal, columns, lay, fmt)
+        bases = [cell.get("basis") for cell in row["cells"]]
+        explicit += bases.count("explicit")
+        inferred += bases.count("inferred")
+    body += _matrix_legend(lay.top + len(rows) * (lay.cell_h + lay.gap) + 18, fmt)
+    title = _("National goals × focus areas")
+    desc = _("%(goals)s national goals and %(areas)s focus areas: %(explicit)s explicit and "
+             "%(inferred)s inferred links.") % {
+        "goals": len(rows), "areas": len(columns), "explicit": explicit, "inferred": inferred}
+    return _svg(width, height, title, desc, body, "coverage-matrix")
 
-    # Column groups (strategic / annual areas) and column codes.
-    x0 = label_w
+
+def _matrix_header(columns: list[dict[str, Any]], lay: _MatrixLayout, fmt: Formatter) -> list[str]:
+    """Column groups (strategic / annual areas), column codes and the coverage heading."""
+    _ = fmt.gettext
+    body: list[str] = []
+    x0 = lay.label_w
+    cell_w, gap, top = lay.cell_w, lay.gap, lay.top
     groups: list[tuple[str, int, int]] = []
     for i, col in enumerate(columns):
         level = str(col.get("level") or "")
@@ -123,54 +124,60 @@ def coverage_matrix(data: dict[str, Any], fmt: Formatter) -> Markup:
         cx = x0 + i * (cell_w + gap) + cell_w / 2
         body.append(f"<g>{_tip(str(col['code']) + ' ' + str(col.get('title') or ''))}"
                     + _text(cx, top - 12, col["code"], text_anchor="middle", font_weight="bold") + "</g>")
-    lx = x0 + len(columns) * (cell_w + gap) + 16
-    body.append(_text(lx, top - 12, _("Coverage"), font_weight="bold"))
+    body.append(_text(lay.level_x, top - 12, _("Coverage"), font_weight="bold"))
+    return body
 
-    explicit = inferred = 0
-    for r, row in enumerate(rows):
-        y = top + r * (cell_h + gap)
-        goal = goals.get(row["goal"], {})
-        body.append(f"<g>{_tip(str(row['goal']) + ' ' + str(goal.get('title') or ''))}"
-                    + _text(0, y + cell_h / 2 + 5, row["goal"], font_weight="bold")
-                    + _text(44, y + cell_h / 2 + 5, _clip(goal.get("title") or "", 40), fill=INK)
-                    + "</g>")
-        for c, cell in enumerate(row["cells"]):
-            x = x0 + c * (cell_w + gap)
-            basis = cell.get("basis")
-            code = columns[c]["code"]
-            if basis == "explicit":
-                explicit += 1
-                fill, stroke, dash, ink = BLUE, BLUE, None, "#ffffff"
-            elif basis == "inferred":
-                inferred += 1
-                fill, stroke, dash, ink = BLUE_LIGHT, BLUE, "4 3", INK
-            else:
-                fill, stroke, dash, ink = "#f4f6f8", GRID, None, MUTED
-            n = int(cell.get("initiatives") or 0)
-            if basis:
-                tip = _("%(goal)s × %(area)s: %(basis)s link, %(n)s initiatives") % {
-                    "goal": row["goal"], "area": code, "basis": fmt.label(basis, "basis"), "n": n}
-            else:
-                tip = _("%(goal)s × %(area)s: no link") % {"goal": row["goal"], "area": code}
-            rect = _el("rect", x=x, y=y, width=cell_w, height=cell_h, rx=4, fill=fill, stroke=stroke,
-                       stroke_width=1.5 if basis else 1, stroke_dasharray=dash)
-            label = _text(x + cell_w / 2, y + cell_h / 2 + 5, n if basis else "·", text_anchor="middle",
-                          fill=ink, font_weight="bold" if basis == "explicit" else None)
-            body.append(f"<g>{_tip(tip)}{rect}{label}</g>")
-        level = str(goal.get("coverage") or "")
-        if level:
-            colour = LEVEL_COLOURS.get(level, MUTED)
-            body.append(_el("rect", x=lx, y=y + 7, width=level_w - 10, height=cell_h - 14, rx=12, fill=colour))
-            body.append(_text(lx + (level_w - 10) / 2, y + cell_h / 2 + 4, fmt.label(level, "coverage"),
-                              text_anchor="middle", fill=LEVEL_TEXT.get(level, "#ffffff"), font_size=12))
 
-    # Legend.
-    ly = top + len(rows) * (cell_h + gap) + 18
+def _matrix_row(
+    y: float, row: dict[str, Any], goal: dict[str, Any], columns: list[dict[str, Any]],
+    lay: _MatrixLayout, fmt: Formatter,
+) -> list[str]:
+    """One goal: its code and title, a cell per focus area, its coverage level."""
+    _ = fmt.gettext
+    x0, cell_w, cell_h, gap, level_w, lx = lay.label_w, lay.cell_w, lay.cell_h, lay.gap, lay.level_w, lay.level_x
+    body = [f"<g>{_tip(str(row['goal']) + ' ' + str(goal.get('title') or ''))}"
+            + _text(0, y + cell_h / 2 + 5, row["goal"], font_weight="bold")
+            + _text(44, y + cell_h / 2 + 5, _clip(goal.get("title") or "", 40), fill=INK)
+            + "</g>"]
+    for c, cell in enumerate(row["cells"]):
+        x = x0 + c * (cell_w + gap)
+        basis = cell.get("basis")
+        code = columns[c]["code"]
+        if basis == "explicit":
+            fill, stroke, dash, ink = BLUE, BLUE, None, "#ffffff"
+        elif basis == "inferred":
+            fill, stroke, dash, ink = BLUE_LIGHT, BLUE, "4 3", INK
+        else:
+            fill, stroke, dash, ink = "#f4f6f8", GRID, None, MUTED
+        n = int(cell.get("initiatives") or 0)
+        if basis:
+            tip = _("%(goal)s × %(area)s: %(basis)s link, %(n)s initiatives") % {
+                "goal": row["goal"], "area": code, "basis": fmt.label(basis, "basis"), "n": n}
+        else:
+            tip = _("%(goal)s × %(area)s: no link") % {"goal": row["goal"], "area": code}
+        rect = _el("rect", x=x, y=y, width=cell_w, height=cell_h, rx=4, fill=fill, stroke=stroke,
+                   stroke_width=1.5 if basis else 1, stroke_dasharray=dash)
+        label = _text(x + cell_w / 2, y + cell_h / 2 + 5, n if basis else "·", text_anchor="middle",
+                      fill=ink, font_weight="bold" if basis == "explicit" else None)
+        body.append(f"<g>{_tip(tip)}{rect}{label}</g>")
+    level = str(goal.get("coverage") or "")
+    if level:
+        colour = LEVEL_COLOURS.get(level, MUTED)
+        body.append(_el("rect", x=lx, y=y + 7, width=level_w - 10, height=cell_h - 14, rx=12, fill=colour))
+        body.append(_text(lx + (level_w - 10) / 2, y + cell_h / 2 + 4, fmt.label(level, "coverage"),
+                          text_anchor="middle", fill=LEVEL_TEXT.get(level, "#ffffff"), font_size=12))
+    return body
+
+
+def _matrix_legend(ly: float, fmt: Formatter) -> list[str]:
+    """The three kinds of cell, and what the numbers in them are."""
+    _ = fmt.gettext
     legend = [
         (BLUE, BLUE, None, _("explicit link (the plan says so)")),
         (BLUE_LIGHT, BLUE, "4 3", _("inferred link (read from the plan)")),
         ("#f4f6f8", GRID, None, _("no link")),
     ]
+    body: list[str] = []
     lx2 = 0.0
     for fill, stroke, dash, text in legend:
         body.append(_el("rect", x=lx2, y=ly, width=18.0, height=14.0, rx=3, fill=fill, stroke=stroke,
@@ -178,12 +185,7 @@ def coverage_matrix(data: dict[str, Any], fmt: Formatter) -> Markup:
         body.append(_text(lx2 + 24, ly + 12, text, font_size=12, fill=MUTED))
         lx2 += 34 + len(text) * 6.6
     body.append(_text(0, ly + 32, _("Numbers in the cells: initiatives of the focus area."), font_size=12, fill=MUTED))
-
-    title = _("National goals × focus areas")
-    desc = _("%(goals)s national goals and %(areas)s focus areas: %(explicit)s explicit and "
-             "%(inferred)s inferred links.") % {
-        "goals": len(rows), "areas": len(columns), "explicit": explicit, "inferred": inferred}
-    return _svg(width, height, title, desc, body, "coverage-matrix")
+    return body
 
 
 def coverage_bar(summary: dict[str, Any], fmt: Formatter) -> Markup:
@@ -211,125 +213,6 @@ def coverage_bar(summary: dict[str, Any], fmt: Formatter) -> Markup:
     title = _("Coverage of the national goals")
     desc = _("%(total)s national goals: %(parts)s.") % {"total": total, "parts": ", ".join(parts)}
     return _svg(width, height, title, desc, body, "coverage-bar")
-
-
-# --------------------------------------------------------------------------- budget
-
-
-def _group_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return [hf for hk in data.get("groups", []) for hf in hk.get("hovedfunktioner", [])]
-
-
-def _scale(values: Sequence[float], span: float) -> tuple[float, float]:
-    """(x of zero, pixels per unit) for values that may be negative."""
-    lo = min([0.0, *values])
-    hi = max([0.0, *values])
-    if hi == lo:
-        return 0.0, 0.0
-    per = span / (hi - lo)
-    return -lo * per, per
-
-
-def budget_bars(data: dict[str, Any], fmt: Formatter) -> Markup:
-    """Horizontal bars per hovedfunktion: the compared year (grey) over the reported year
-    (blue), with the change in amount and percent at the right."""
-    _ = fmt.gettext
-    y1, y0 = data.get("year"), data.get("compare")
-    years = [y for y in (y0, y1) if y is not None]
-    rows = _group_rows(data)
-    label_w, bar_w, change_w = 330.0, 400.0, 190.0
-    row_h = 18.0 * max(len(years), 1) + 16
-    top = 34.0
-    width = label_w + bar_w + change_w
-    height = top + len(rows) * row_h + 10
-    values = [float(r["amounts"].get(str(y)) or 0.0) for r in rows for y in years]
-    zero, per = _scale(values, bar_w - 90)
-    body: list[str] = []
-    # Legend.
-    lx = 0.0
-    for y, colour in zip(years, [PREVIOUS, BLUE][-len(years):] if years else [], strict=False):
-        body.append(_el("rect", x=lx, y=4.0, width=14.0, height=14.0, rx=2, fill=colour))
-        text = f"{fmt.label(data.get('kind') or 'budget', 'budget_kind').capitalize()} {y}"
-        body.append(_text(lx + 20, 16, text, font_size=12, fill=MUTED))
-        lx += 40 + len(text) * 7
-    if y0 is not None and y1 is not None:
-        body.append(_text(width, 16, _("Change %(from)s–%(to)s") % {"from": y0, "to": y1},
-                          text_anchor="end", font_size=12, fill=MUTED))
-    for i, row in enumerate(rows):
-        y = top + i * row_h
-        body.append(f"<g>{_tip(str(row['code']) + ' ' + str(row.get('name') or ''))}"
-                    + _text(0, y + row_h / 2, row["code"], font_weight="bold")
-                    + _text(44, y + row_h / 2, _clip(row.get("name") or "", 38))
-                    + "</g>")
-        for j, (year, colour) in enumerate(zip(years, [PREVIOUS, BLUE][-len(years):], strict=False)):
-            amount = row["amounts"].get(str(year))
-            v = float(amount or 0.0)
-            by = y + 6 + j * 18
-            x = label_w + zero + min(0.0, v) * per
-            w = abs(v) * per
-            tip = f"{row['code']} {year}: {fmt.number(amount, decimals=0, empty='–')}"
-            bar = _el("rect", x=x, y=by, width=max(w, 0.5), height=15.0, rx=2, fill=colour)
-            value = _text(label_w + zero + max(0.0, v) * per + 6, by + 12, fmt.number(amount, decimals=0, empty="–"),
-                          font_size=12, fill=MUTED if j == 0 and len(years) > 1 else INK)
-            body.append(f"<g>{_tip(tip)}{bar}{value}</g>")
-        if row.get("change") is not None:
-            change = fmt.signed(row["change"], decimals=0)
-            pct = fmt.percent(row.get("change_pct"), signed=True)
-            arrow = "▲" if row["change"] > 0 else ("▼" if row["change"] < 0 else "")
-            body.append(_text(width, y + row_h / 2 + 4, f"{arrow} {change}  ({pct})" if pct else f"{arrow} {change}",
-                              text_anchor="end", fill=INCREASE if row["change"] >= 0 else DECREASE,
-                              font_weight="bold"))
-        body.append(_el("line", x1=0.0, y1=y + row_h - 1, x2=width, y2=y + row_h - 1, stroke=GRID, stroke_width=1))
-    if per:
-        body.append(_el("line", x1=label_w + zero, y1=top - 2, x2=label_w + zero, y2=top + len(rows) * row_h,
-                        stroke=MUTED, stroke_width=1))
-    title = _("Budget per main function")
-    if y0 is not None and y1 is not None:
-        desc = _("Amounts per main function in %(y0)s and %(y1)s (%(unit)s), with the change.") % {
-            "y0": y0, "y1": y1, "unit": data.get("meta", {}).get("amount_unit") or ""}
-    else:
-        desc = _("Amounts per main function (%(unit)s).") % {"unit": data.get("meta", {}).get("amount_unit") or ""}
-    return _svg(width, height, title, desc, body, "budget-bars")
-
-
-def budget_changes(data: dict[str, Any], fmt: Formatter) -> Markup:
-    """Diverging bars: each account's change between the two years, largest increase first."""
-    _ = fmt.gettext
-    y1, y0 = data.get("year"), data.get("compare")
-    rows = [a for a in data.get("accounts", []) if a.get("change") is not None]
-    rows.sort(key=lambda a: (-a["change"], a["code"]))
-    label_w, bar_w, value_w = 330.0, 420.0, 170.0
-    row_h, top = 24.0, 8.0
-    width = label_w + bar_w + value_w
-    height = top + max(len(rows), 1) * row_h + 8
-    zero, per = _scale([float(a["change"]) for a in rows], bar_w - 20)
-    body: list[str] = []
-    for i, a in enumerate(rows):
-        y = top + i * row_h
-        v = float(a["change"])
-        colour = INCREASE if v >= 0 else DECREASE
-        x = label_w + 10 + zero + min(0.0, v) * per
-        tip = f"{a['code']} {a.get('name') or ''}: {fmt.signed(v, decimals=0)} ({fmt.percent(a.get('change_pct'), signed=True)})"
-        body.append(
-            f"<g>{_tip(tip)}"
-            + _text(0, y + 16, a["code"], font_weight="bold", font_size=12)
-            + _text(56, y + 16, _clip(a.get("name") or "", 40), font_size=12)
-            + _el("rect", x=x, y=y + 4, width=max(abs(v) * per, 1.0), height=16.0, rx=2, fill=colour)
-            + _text(width, y + 16, f"{fmt.signed(v, decimals=0)}  ({fmt.percent(a.get('change_pct'), signed=True, empty='–')})",
-                    text_anchor="end", font_size=12, fill=colour)
-            + "</g>"
-        )
-    if rows:
-        body.append(_el("line", x1=label_w + 10 + zero, y1=top, x2=label_w + 10 + zero, y2=top + len(rows) * row_h,
-                        stroke=MUTED, stroke_width=1))
-    else:
-        body.append(_text(0, top + 16, _("No account has amounts in both years."), fill=MUTED))
-    ups = sum(1 for a in rows if a["change"] > 0)
-    downs = sum(1 for a in rows if a["change"] < 0)
-    title = _("Change per account")
-    desc = _("Change per account from %(y0)s to %(y1)s: %(up)s accounts up, %(down)s down.") % {
-        "y0": y0, "y1": y1, "up": ups, "down": downs}
-    return _svg(width, height, title, desc, body, "budget-changes")
 
 
 # --------------------------------------------------------------------------- progress
