@@ -57,19 +57,46 @@ def build_budget(
     compare_plan_id: int | None = None,
 ) -> Report:
     meta = plan_meta(conn, plan_id, "budget", options)
-    at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
+    at = m.table_of(m.Account)
     accounts = list(conn.execute(select(at).where(at.c.plan_id == plan_id).order_by(at.c.position, at.c.code)))
-    sums = conn.execute(
+    amounts = _amounts(conn, plan_id, accounts, kind, compare_plan_id)
+    years = sorted({int(y) for d in amounts.values() for y in d})
+    for option, asked in (("--year", year), ("--compare", compare)):
+        if asked is not None and asked not in years:
+            raise UsageError(f"{option} {asked}: the plan has no {kind} lines for it "
+                             f"(years: {', '.join(map(str, years)) or 'none'})")
+    y1 = year if year is not None else (years[-1] if years else None)
+    y0 = compare if compare is not None else next((y for y in reversed(years) if y1 is not None and y < y1), None)
+
+    flat = [_account_entry(a, amounts.get(a.id, {}), years, y0, y1) for a in accounts]
+    groups = _groups(flat, years, y0, y1)
+    totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
+    total_change, total_pct = _change(totals, y0, y1)
+    reconciliation = _reconciliation(conn, plan_id, flat, kind)
+    data = envelope(
+        meta, kind=kind, years=years, year=y1, compare=y0, groups=groups, accounts=flat,
+        totals=totals, total_change=total_change, total_change_pct=total_pct,
+        largest_changes=_largest_changes(flat), reconciliation=reconciliation,
+    )
+    tables = _budget_tables(flat, groups, reconciliation, years, kind)
+    return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)
+
+
+def _amounts(conn: Connection, plan_id: int, accounts: list[Any], kind: str,
+             compare_plan_id: int | None) -> dict[int, dict[str, float]]:
+    """Account id -> year (as text) -> the sum of its lines of ``kind``; years the plan lacks
+    are taken from ``compare_plan_id``'s account with the same code."""
+    at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
+    amounts: dict[int, dict[str, float]] = defaultdict(dict)
+    for account_id, y, total in conn.execute(
         select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
         .select_from(bt.join(at, at.c.id == bt.c.account_id))
         .where(at.c.plan_id == plan_id, bt.c.kind == kind)
         .group_by(bt.c.account_id, bt.c.year)
-    ).all()
-    amounts: dict[int, dict[str, float]] = defaultdict(dict)
-    for account_id, y, total in sums:
+    ):
         amounts[account_id][str(y)] = float(total)
-    by_code = {a.code: a for a in accounts}
     if compare_plan_id is not None:
+        by_code = {a.code: a for a in accounts}
         # Another year's plan: its accounts are matched by code (names change between years).
         for code, y, total in conn.execute(
             select(at.c.code, bt.c.year, func.sum(bt.c.amount))
@@ -79,26 +106,22 @@ def build_budget(
         ):
             if code in by_code and str(y) not in amounts[by_code[code].id]:
                 amounts[by_code[code].id][str(y)] = float(total)
-    years = sorted({int(y) for d in amounts.values() for y in d})
-    if year is not None and year not in years:
-        raise UsageError(f"--year {year}: the plan has no {kind} lines for it (years: {', '.join(map(str, years)) or 'none'})")
-    if compare is not None and compare not in years:
-        raise UsageError(f"--compare {compare}: the plan has no {kind} lines for it (years: {', '.join(map(str, years)) or 'none'})")
-    y1 = year if year is not None else (years[-1] if years else None)
-    y0 = compare if compare is not None else next((y for y in reversed(years) if y1 is not None and y < y1), None)
+    return amounts
 
-    flat = []
-    for a in accounts:
-        am = amounts.get(a.id, {})
-        names = chart_names(a.code)
-        change, pct = _change(am, y0, y1)
-        flat.append({
-            "code": a.code, "dotted": a.dotted, "name": a.name, "hovedkonto": a.hovedkonto,
-            "hovedfunktion": f"{a.hovedkonto}.{a.hovedfunktion:02d}", "funktion": a.dotted,
-            "function_name": names[2], "amounts": {str(y): am.get(str(y)) for y in years},
-            "change": change, "change_pct": pct,
-        })
 
+def _account_entry(a: Any, am: dict[str, float], years: list[int], y0: int | None, y1: int | None) -> dict[str, Any]:
+    change, pct = _change(am, y0, y1)
+    return {
+        "code": a.code, "dotted": a.dotted, "name": a.name, "hovedkonto": a.hovedkonto,
+        "hovedfunktion": f"{a.hovedkonto}.{a.hovedfunktion:02d}", "funktion": a.dotted,
+        "function_name": chart_names(a.code)[2], "amounts": {str(y): am.get(str(y)) for y in years},
+        "change": change, "change_pct": pct,
+    }
+
+
+def _groups(flat: list[dict[str, Any]], years: list[int], y0: int | None, y1: int | None) -> list[dict[str, Any]]:
+    """The accounts grouped by hovedkonto, then hovedfunktion (in the order they first
+    appear), each group with its summed amounts and change."""
     groups: list[dict[str, Any]] = []
     for acc in flat:
         hk = next((g for g in groups if g["hovedkonto"] == acc["hovedkonto"]), None)
@@ -116,50 +139,56 @@ def build_budget(
             hf["change"], hf["change_pct"] = _change(hf["amounts"], y0, y1)
         hk["amounts"] = {str(y): sum(hf["amounts"][str(y)] for hf in hk["hovedfunktioner"]) for y in years}
         hk["change"], hk["change_pct"] = _change(hk["amounts"], y0, y1)
-    totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
-    total_change, total_pct = _change(totals, y0, y1)
+    return groups
 
+
+def _largest_changes(flat: list[dict[str, Any]]) -> dict[str, list[str]]:
     with_change = [a for a in flat if a["change"] is not None]
-    largest = {
-        "increase": [a["code"] for a in sorted((a for a in with_change if a["change"] > 0), key=lambda a: (-a["change"], a["code"]))[:LARGEST]],
-        "decrease": [a["code"] for a in sorted((a for a in with_change if a["change"] < 0), key=lambda a: (a["change"], a["code"]))[:LARGEST]],
-        "percent": [a["code"] for a in sorted((a for a in with_change if a["change_pct"] is not None and a["change"] != 0),
-                                             key=lambda a: (-abs(a["change_pct"]), a["code"]))[:LARGEST]],
+
+    def top(accounts: Any, key: Any) -> list[str]:
+        return [a["code"] for a in sorted(accounts, key=key)[:LARGEST]]
+
+    return {
+        "increase": top((a for a in with_change if a["change"] > 0), lambda a: (-a["change"], a["code"])),
+        "decrease": top((a for a in with_change if a["change"] < 0), lambda a: (a["change"], a["code"])),
+        "percent": top((a for a in with_change if a["change_pct"] is not None and a["change"] != 0),
+                       lambda a: (-abs(a["change_pct"]), a["code"])),
     }
 
+
+def _reconciliation(conn: Connection, plan_id: int, flat: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """Each declared total of ``kind`` against the sum of the lines it covers."""
     dt_ = m.table_of(m.DeclaredTotal)
-    reconciliation = []
+    out = []
     for t in conn.execute(select(dt_).where(dt_.c.plan_id == plan_id).order_by(dt_.c.position, dt_.c.year)):
-        covered = [a for a in flat if t.accounts is None or a["code"] in t.accounts]
-        lines = [a for a in covered if a["amounts"].get(str(t.year)) is not None] if t.kind == kind else []
         if t.kind != kind:
             continue
+        covered = [a for a in flat if t.accounts is None or a["code"] in t.accounts]
+        lines = [a for a in covered if a["amounts"].get(str(t.year)) is not None]
         computed = sum(a["amounts"][str(t.year)] for a in lines)
-        reconciliation.append({"label": t.label, "year": t.year, "kind": t.kind, **reconcile(t.amount, computed, len(lines))})
+        out.append({"label": t.label, "year": t.year, "kind": t.kind, **reconcile(t.amount, computed, len(lines))})
+    return out
 
-    data = envelope(
-        meta, kind=kind, years=years, year=y1, compare=y0, groups=groups, accounts=flat,
-        totals=totals, total_change=total_change, total_change_pct=total_pct,
-        largest_changes=largest, reconciliation=reconciliation,
-    )
+
+def _budget_tables(flat: list[dict[str, Any]], groups: list[dict[str, Any]], reconciliation: list[dict[str, Any]],
+                   years: list[int], kind: str) -> list[Table]:
     cols = [Column("code", "Account"), Column("funktion", "Function"), Column("name", "Name")]
     cols += [Column(f"y{y}", f"{kind.capitalize()} {y}", "number") for y in years]
     cols += [Column("change", "Change", "number"), Column("change_pct", "Change %", "percent")]
     rows = [(a["code"], a["funktion"], a["name"], *[a["amounts"][str(y)] for y in years], a["change"], a["change_pct"])
             for a in flat]
-    group_rows = []
-    for hk in groups:
-        for hf in hk["hovedfunktioner"]:
-            group_rows.append((hf["code"], hf["name"] or "", *[hf["amounts"][str(y)] for y in years], hf["change"], hf["change_pct"]))
+    group_rows = [
+        (hf["code"], hf["name"] or "", *[hf["amounts"][str(y)] for y in years], hf["change"], hf["change_pct"])
+        for hk in groups for hf in hk["hovedfunktioner"]
+    ]
     group_cols = [Column("code", "Hovedfunktion"), Column("name", "Name")] + cols[3:]
     rec_cols = [Column("label", "Declared total"), Column("year", "Year"), Column("declared", "As printed", "number"),
                 Column("computed", "Sum of lines", "number"), Column("difference", "Difference", "number"),
                 Column("tolerance", "Rounding tolerance", "number"), Column("verdict", "Verdict")]
     rec_rows = [(r["label"], str(r["year"]), r["declared"], r["computed"], r["difference"], r["tolerance"], r["verdict"])
                 for r in reconciliation]
-    tables = [
+    return [
         Table("accounts", "Accounts", cols, rows),
         Table("groups", "Hovedfunktioner", group_cols, group_rows),
         Table("reconciliation", "Reconciliation with declared totals", rec_cols, rec_rows),
     ]
-    return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)

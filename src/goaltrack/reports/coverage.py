@@ -26,17 +26,12 @@ from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
 from goaltrack.reports.common import REPORT_SCHEMA_VERSION, envelope, plan_meta
 from goaltrack.reports.findings import finding_json
+from goaltrack.reports.reach import Reach, initiatives_by_area, level_counts, norm_title, reach_rows
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins
-
-
-def _level(initiatives: int, indicators_with_data: int, anything: bool) -> str:
-    if initiatives and indicators_with_data:
-        return "covered"
-    return "partial" if anything else "uncovered"
 
 
 def build_coverage(
@@ -50,124 +45,159 @@ def build_coverage(
 ) -> Report:
     meta = plan_meta(conn, plan_id, "coverage", options)
     scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
-    links = Links(conn, [plan_id])
+    goals = _GoalEntries(conn, plan_id, scores, options.as_of)
+    goal_entries = [goals.entry(g) for g in goals.items.goals]
+    summary = {"goals": len(goal_entries), **level_counts([e["coverage"] for e in goal_entries])}
+    matrix_areas, matrix_groups = _matrices(goals, goal_entries)
+    findings = run_checks(conn, plugins, plan_id, settings=settings.get("checks", {}), options=options)
+    comparison = _compare(conn, plan_id, compare_plan_id, goal_entries) if compare_plan_id is not None else None
+    data = envelope(
+        meta, summary=summary, years=goals.years, goals=goal_entries, matrix_focus_areas=matrix_areas,
+        matrix_target_groups=matrix_groups, gaps=[finding_json(f) for f in findings],
+        annual_focus_areas=sum(1 for a in goals.items.areas if a.level == "annual"),
+        example_data=any(e["example_data"] for e in goal_entries), comparison=comparison,
+    )
+    meta["example_data"] = data["example_data"]
+    tables = _coverage_tables(goal_entries, goals, matrix_areas, matrix_groups, findings)
+    return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
 
-    def rows(model: type[Any]) -> list[Any]:
-        t = model.__table__
-        return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
 
-    goals, areas, groups = rows(m.NationalGoal), rows(m.FocusArea), rows(m.TargetGroup)
-    initiatives, accounts, indicators = rows(m.Initiative), rows(m.Account), rows(m.Indicator)
-    area_by_id = {a.id: a for a in areas}
-    ini_by_id = {i.id: i for i in initiatives}
-    ind_by_id = {i.id: i for i in indicators}
-    acc_by_id = {a.id: a for a in accounts}
-    inits_by_area = _initiatives_by_area(initiatives)
-    ind_nodes = {n.code: n for n in scores.indicators}
-    goal_nodes = {n.code: n for n in scores.goals}
-    ini_nodes = {n.code: n for n in scores.initiatives}
+class _PlanItems:
+    """One plan's goals, focus areas, target groups, initiatives, accounts and indicators
+    (whole rows, in plan order), and each kind by id."""
 
+    def __init__(self, conn: Connection, plan_id: int) -> None:
+        def rows(model: type[Any]) -> list[Any]:
+            t = model.__table__
+            return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
+
+        self.goals, self.areas, self.groups = rows(m.NationalGoal), rows(m.FocusArea), rows(m.TargetGroup)
+        self.initiatives, self.accounts, self.indicators = rows(m.Initiative), rows(m.Account), rows(m.Indicator)
+        self.area_by_id = {a.id: a for a in self.areas}
+        self.ini_by_id = {i.id: i for i in self.initiatives}
+        self.ind_by_id = {i.id: i for i in self.indicators}
+        self.acc_by_id = {a.id: a for a in self.accounts}
+        self.inits_by_area = initiatives_by_area(self.initiatives)
+
+
+def _budget_by_account(conn: Connection, account_ids: list[int]) -> dict[int, dict[str, float]]:
+    """Each account's budgeted amount per year (the year as text, as the JSON keys it)."""
     bt = m.table_of(m.BudgetLine)
     amounts: dict[int, dict[str, float]] = defaultdict(dict)
     for account_id, year, total in conn.execute(
         select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
-        .where(bt.c.account_id.in_(list(acc_by_id)), bt.c.kind == "budget")
+        .where(bt.c.account_id.in_(account_ids), bt.c.kind == "budget")
         .group_by(bt.c.account_id, bt.c.year)
     ):
         amounts[account_id][str(year)] = float(total)
-    years = sorted({y for d in amounts.values() for y in d})
+    return amounts
 
-    latest_dates = _latest_dates(conn, list(ind_by_id), options.as_of)
 
-    goal_entries = []
-    for g in goals:
-        reach = _Reach(links, g.id, area_by_id, ini_by_id, inits_by_area)
-        g_areas, g_inits, g_inds, g_accounts = reach.areas, reach.initiatives, reach.indicators, reach.accounts
-        reached_groups: dict[int, list[str]] = defaultdict(list)
-        for ini_id in g_inits:
-            for lk in links.out[("initiative", ini_id)]:
-                if lk.dst_kind == "target_group":
-                    reached_groups[lk.dst_id].append(ini_by_id[ini_id].code)
-        money: dict[str, float] = defaultdict(float)
-        for account_id, info in g_accounts.items():
-            factor = (info["share"] / 100.0) if info["share"] is not None else 1.0
-            for year, amount in amounts.get(account_id, {}).items():
-                money[year] += amount * factor
-        indicator_list = []
-        with_data = 0
-        for ind_id, info in g_inds.items():
-            ind = ind_by_id[ind_id]
-            node = ind_nodes[ind.code]
-            latest = latest_dates.get(ind_id)
-            if latest is not None:
-                with_data += 1
-            indicator_list.append({
-                "code": ind.code, "name": ind.name, "unit": ind.unit, "basis": info["basis"], "via": info["via"],
-                "latest_period": latest[0] if latest else None, "latest_date": latest[1] if latest else None,
-                "score": None if node.score is None else round(node.score, 4), "status": node.status,
-                "example_data": node.example,
-            })
-        gnode = goal_nodes[g.code]
-        goal_entries.append({
+class _GoalEntries:
+    """What the coverage report says of each national goal: read once per plan, then
+    :meth:`entry` per goal."""
+
+    def __init__(self, conn: Connection, plan_id: int, scores: Any, as_of: dt.date | None) -> None:
+        self.items = _PlanItems(conn, plan_id)
+        self.links = Links(conn, [plan_id])
+        self.amounts = _budget_by_account(conn, list(self.items.acc_by_id))
+        self.years = sorted({y for d in self.amounts.values() for y in d})
+        self.latest_dates = _latest_dates(conn, list(self.items.ind_by_id), as_of)
+        self.ind_nodes = {n.code: n for n in scores.indicators}
+        self.goal_nodes = {n.code: n for n in scores.goals}
+        self.ini_nodes = {n.code: n for n in scores.initiatives}
+
+    def entry(self, g: Any) -> dict[str, Any]:
+        items = self.items
+        reach = Reach(self.links, g.id, items.area_by_id, items.ini_by_id, items.inits_by_area)
+        indicator_list = [self._indicator(ind_id, info) for ind_id, info in reach.indicators.items()]
+        with_data = sum(1 for i in indicator_list if i["latest_period"] is not None)
+        reached_groups = self._groups_reached(reach)
+        gnode = self.goal_nodes[g.code]
+        return {
             "code": g.code, "title": g.title, "new": bool(g.new),
             "coverage": reach.level(with_data),
-            "focus_areas": [{"code": a.code, "title": a.title, "level": a.level, "basis": lk.basis} for a, lk in g_areas],
+            "focus_areas": [{"code": a.code, "title": a.title, "level": a.level, "basis": lk.basis} for a, lk in reach.areas],
             "initiatives": [
-                {"code": ini_by_id[i].code, "title": ini_by_id[i].title, "basis": info["basis"], "via": info["via"],
-                 "status": ini_nodes[ini_by_id[i].code].status}
-                for i, info in g_inits.items()
+                {"code": items.ini_by_id[i].code, "title": items.ini_by_id[i].title, "basis": info["basis"],
+                 "via": info["via"], "status": self.ini_nodes[items.ini_by_id[i].code].status}
+                for i, info in reach.initiatives.items()
             ],
             "target_groups": [
                 {"code": t.code, "name": t.name, "via": sorted(set(reached_groups[t.id]))}
-                for t in groups if t.id in reached_groups
+                for t in items.groups if t.id in reached_groups
             ],
             "indicators": indicator_list,
             "accounts": [
-                {"code": acc_by_id[a].code, "name": acc_by_id[a].name, "share": info["share"], "basis": info["basis"],
-                 "via": info["via"]}
-                for a, info in g_accounts.items()
+                {"code": items.acc_by_id[a].code, "name": items.acc_by_id[a].name, "share": info["share"],
+                 "basis": info["basis"], "via": info["via"]}
+                for a, info in reach.accounts.items()
             ],
-            "budget": {y: money.get(y, 0.0) for y in years},
-            "apportioned": all(info["share"] is not None for info in g_accounts.values()),
+            "budget": self._money(reach),
+            "apportioned": all(info["share"] is not None for info in reach.accounts.values()),
             "score": None if gnode.score is None else round(gnode.score, 4),
             "status": gnode.status, "with_data": gnode.with_data, "without_data": gnode.without_data,
             "example_data": gnode.example,
-        })
+        }
 
-    levels = [e["coverage"] for e in goal_entries]
-    summary = {
-        "goals": len(goal_entries),
-        "covered": levels.count("covered"), "partial": levels.count("partial"), "uncovered": levels.count("uncovered"),
-        "overall": "covered" if levels and all(x == "covered" for x in levels) else ("uncovered" if not levels or all(
-            x == "uncovered" for x in levels) else "partial"),
-    }
-    annual = [a for a in areas if a.level == "annual"]
+    def _groups_reached(self, reach: Reach) -> dict[int, list[str]]:
+        """Target group id -> codes of the goal's initiatives that reach it."""
+        reached: dict[int, list[str]] = defaultdict(list)
+        for ini_id in reach.initiatives:
+            for lk in self.links.out[("initiative", ini_id)]:
+                if lk.dst_kind == "target_group":
+                    reached[lk.dst_id].append(self.items.ini_by_id[ini_id].code)
+        return reached
+
+    def _money(self, reach: Reach) -> dict[str, float]:
+        money: dict[str, float] = defaultdict(float)
+        for account_id, info in reach.accounts.items():
+            factor = (info["share"] / 100.0) if info["share"] is not None else 1.0
+            for year, amount in self.amounts.get(account_id, {}).items():
+                money[year] += amount * factor
+        return {y: money.get(y, 0.0) for y in self.years}
+
+    def _indicator(self, ind_id: int, info: dict[str, Any]) -> dict[str, Any]:
+        ind = self.items.ind_by_id[ind_id]
+        node = self.ind_nodes[ind.code]
+        latest = self.latest_dates.get(ind_id)
+        return {
+            "code": ind.code, "name": ind.name, "unit": ind.unit, "basis": info["basis"], "via": info["via"],
+            "latest_period": latest[0] if latest else None, "latest_date": latest[1] if latest else None,
+            "score": None if node.score is None else round(node.score, 4), "status": node.status,
+            "example_data": node.example,
+        }
+
+
+def _matrices(goals: _GoalEntries, entries: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The goal × focus area matrix (link basis per cell) and the goal × target group matrix
+    (initiatives per cell)."""
+    items = goals.items
     matrix_areas = {
-        "columns": [{"code": a.code, "title": a.title, "level": a.level} for a in areas],
+        "columns": [{"code": a.code, "title": a.title, "level": a.level} for a in items.areas],
         "rows": [
-            {"goal": g.code, "cells": [_cell(links, "focus_area", a.id, g.id, len(inits_by_area.get(a.id, []))) for a in areas]}
-            for g in goals
+            {"goal": g.code, "cells": [
+                _cell(goals.links, "focus_area", a.id, g.id, len(items.inits_by_area.get(a.id, []))) for a in items.areas
+            ]}
+            for g in items.goals
         ],
     }
     matrix_groups = {
-        "columns": [{"code": t.code, "name": t.name} for t in groups],
+        "columns": [{"code": t.code, "name": t.name} for t in items.groups],
         "rows": [
             {"goal": e["code"], "cells": [
-                {"initiatives": len(next((x["via"] for x in e["target_groups"] if x["code"] == t.code), []))} for t in groups
+                {"initiatives": len(next((x["via"] for x in e["target_groups"] if x["code"] == t.code), []))}
+                for t in items.groups
             ]}
-            for e in goal_entries
+            for e in entries
         ],
     }
-    findings = run_checks(conn, plugins, plan_id, settings=settings.get("checks", {}), options=options)
-    comparison = _compare(conn, plan_id, compare_plan_id, goal_entries) if compare_plan_id is not None else None
-    data = envelope(
-        meta, summary=summary, years=years, goals=goal_entries, matrix_focus_areas=matrix_areas,
-        matrix_target_groups=matrix_groups, gaps=[finding_json(f) for f in findings],
-        annual_focus_areas=len(annual), example_data=any(e["example_data"] for e in goal_entries),
-        comparison=comparison,
-    )
-    meta["example_data"] = data["example_data"]
+    return matrix_areas, matrix_groups
 
+
+def _coverage_tables(entries: list[dict[str, Any]], goals: _GoalEntries, matrix_areas: dict[str, Any],
+                     matrix_groups: dict[str, Any], findings: list[Any]) -> list[Table]:
+    years = goals.years
     goal_cols = [Column("code", "Goal"), Column("title", "Title"), Column("coverage", "Coverage"),
                  Column("focus_areas", "Focus areas"), Column("initiatives", "Initiatives", "int"),
                  Column("target_groups", "Target groups", "int"), Column("indicators", "Indicators", "int")]
@@ -178,75 +208,23 @@ def build_coverage(
          ", ".join(a["code"] + ("*" if a["basis"] == "inferred" else "") for a in e["focus_areas"]),
          len(e["initiatives"]), len(e["target_groups"]), len(e["indicators"]),
          *[e["budget"][y] for y in years], e["score"], e["status"] + (" (example data)" if e["example_data"] else ""))
-        for e in goal_entries
+        for e in entries
     ]
-    matrix_cols = [Column("goal", "Goal")] + [Column(a.code, a.code) for a in areas]
+    matrix_cols = [Column("goal", "Goal")] + [Column(a.code, a.code) for a in goals.items.areas]
     matrix_rows = [
         (r["goal"], *[{"explicit": "E", "inferred": "I"}.get(c["basis"] or "", "") for c in r["cells"]])
         for r in matrix_areas["rows"]
     ]
-    tg_cols = [Column("goal", "Goal")] + [Column(t.code, t.code, "int") for t in groups]
+    tg_cols = [Column("goal", "Goal")] + [Column(t.code, t.code, "int") for t in goals.items.groups]
     tg_rows = [(r["goal"], *[c["initiatives"] or None for c in r["cells"]]) for r in matrix_groups["rows"]]
     gap_cols = [Column("rule", "Rule"), Column("severity", "Severity"), Column("item", "Item"), Column("message", "Message")]
     gap_rows = [(f.rule_id, f.severity, f.item_code or "", f.message) for f in findings]
-    tables = [
+    return [
         Table("goals", "National goals", goal_cols, goal_rows),
         Table("goal_focus_areas", "National goal × focus area", matrix_cols, matrix_rows),
         Table("goal_target_groups", "National goal × target group (initiatives)", tg_cols, tg_rows),
         Table("gaps", "Gaps", gap_cols, gap_rows),
     ]
-    return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
-
-
-def _reach_rows(conn: Connection, model: type[Any], plan_id: int) -> list[Any]:
-    """A plan's goals, focus areas or initiatives, in plan order, with what :class:`_Reach`
-    reads of them (id, code, title, and level or focus area where the table has one)."""
-    t = model.__table__
-    columns = [t.c.id, t.c.code] + [t.c[c] for c in ("title", "level", "focus_area_id") if c in t.c]
-    return list(conn.execute(select(*columns).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)).all())
-
-
-def _initiatives_by_area(initiatives: list[Any]) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = defaultdict(list)
-    for i in initiatives:
-        if i.focus_area_id is not None:
-            out[i.focus_area_id].append(i)
-    return out
-
-
-class _Reach:
-    """What serves national goal ``goal_id``: the focus areas linked to it; the initiatives
-    linked to it or under those areas; the indicators measuring the goal, those areas or
-    those initiatives; the accounts linked to those areas or initiatives. Each with the
-    basis of the link that brought it in and the item it came ``via`` (None: linked directly)."""
-
-    def __init__(self, links: Links, goal_id: int, area_by_id: dict[int, Any], ini_by_id: dict[int, Any],
-                 inits_by_area: dict[int, list[Any]]) -> None:
-        into = links.into[("national_goal", goal_id)]
-        self.areas = [(area_by_id[lk.src_id], lk) for lk in into if lk.src_kind == "focus_area"]
-        self.initiatives: dict[int, dict[str, Any]] = {}
-        for lk in into:
-            if lk.src_kind == "initiative":
-                self.initiatives[lk.src_id] = {"basis": lk.basis, "via": None}
-        for area, lk in self.areas:
-            for ini in inits_by_area.get(area.id, []):
-                self.initiatives.setdefault(ini.id, {"basis": lk.basis, "via": area.code})
-        self.indicators: dict[int, dict[str, Any]] = {}
-        for lk in into:
-            if lk.src_kind == "indicator":
-                self.indicators[lk.src_id] = {"basis": lk.basis, "via": None}
-        self.accounts: dict[int, dict[str, Any]] = {}
-        for kind, ids in (("focus_area", [a.id for a, _ in self.areas]), ("initiative", list(self.initiatives))):
-            for item_id in ids:
-                via = area_by_id[item_id].code if kind == "focus_area" else ini_by_id[item_id].code
-                for lk in links.into[(kind, item_id)]:
-                    if lk.src_kind == "indicator":
-                        self.indicators.setdefault(lk.src_id, {"basis": lk.basis, "via": via})
-                    elif lk.src_kind == "account" and lk.src_id not in self.accounts:
-                        self.accounts[lk.src_id] = {"share": lk.share, "basis": lk.basis, "via": via}
-
-    def level(self, indicators_with_data: int) -> str:
-        return _level(len(self.initiatives), indicators_with_data, bool(self.areas or self.initiatives or self.indicators))
 
 
 def _cell(links: Links, kind: str, area_id: int, goal_id: int, initiatives: int) -> dict[str, Any]:
@@ -263,16 +241,12 @@ def _latest_dates(conn: Connection, ids: list[int], as_of: dt.date | None) -> di
     }
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().rstrip(".").split())
-
-
 def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """Goals of another plan (another year) matched by title, as the goal catalogue keys them."""
     pt, gt = m.table_of(m.Plan), m.table_of(m.NationalGoal)
     other = conn.execute(select(pt.c.slug, pt.c.years).where(pt.c.id == other_id)).one()
-    theirs = {_norm(r.title): r for r in conn.execute(select(gt).where(gt.c.plan_id == other_id).order_by(gt.c.position))}
-    mine = {_norm(e["title"]): e for e in entries}
+    theirs = {norm_title(r.title): r for r in conn.execute(select(gt).where(gt.c.plan_id == other_id).order_by(gt.c.position))}
+    mine = {norm_title(e["title"]): e for e in entries}
     return {
         "plan": other.slug, "years": list(other.years),
         "in_both": [{"code": e["code"], "other_code": theirs[k].code, "title": e["title"]} for k, e in mine.items() if k in theirs],
@@ -297,14 +271,14 @@ def build_national_coverage(conn: Connection, options: RenderOptions) -> Report:
     plans_out: list[dict[str, Any]] = []
     for plan in conn.execute(select(pt.c.id, pt.c.slug, pt.c.title).order_by(pt.c.slug)).all():
         links = Links(conn, [plan.id])
-        goals, areas, initiatives = (_reach_rows(conn, model, plan.id) for model in (m.NationalGoal, m.FocusArea, m.Initiative))
+        goals, areas, initiatives = (reach_rows(conn, model, plan.id) for model in (m.NationalGoal, m.FocusArea, m.Initiative))
         area_by_id = {a.id: a for a in areas}
         ini_by_id = {i.id: i for i in initiatives}
-        inits_by_area = _initiatives_by_area(initiatives)
+        inits_by_area = initiatives_by_area(initiatives)
         with_data = set(latest_values_of_plan(conn, plan.id, as_of=options.as_of))
         entries = []
         for g in goals:
-            reach = _Reach(links, g.id, area_by_id, ini_by_id, inits_by_area)
+            reach = Reach(links, g.id, area_by_id, ini_by_id, inits_by_area)
             measured = sum(1 for i in reach.indicators if i in with_data)
             entries.append({
                 "code": g.code, "title": g.title, "coverage": reach.level(measured),
@@ -315,15 +289,14 @@ def build_national_coverage(conn: Connection, options: RenderOptions) -> Report:
         levels = [e["coverage"] for e in entries]
         plans_out.append({
             "plan": plan.slug, "title": plan.title,
-            "overall": "covered" if levels and all(x == "covered" for x in levels) else (
-                "uncovered" if all(x == "uncovered" for x in levels) else "partial"),
+            "overall": level_counts(levels)["overall"],
             "goals": entries,
         })
 
     by_title: dict[str, dict[str, Any]] = {}
     for p in plans_out:
         for e in p["goals"]:
-            t = by_title.setdefault(_norm(e["title"]), {
+            t = by_title.setdefault(norm_title(e["title"]), {
                 "title": e["title"], "plans": 0, "covered": 0, "partial": 0, "uncovered": 0,
                 "no_initiative": 0, "no_indicator_data": 0, "no_account": 0,
             })
@@ -332,7 +305,7 @@ def build_national_coverage(conn: Connection, options: RenderOptions) -> Report:
             t["no_initiative"] += not e["initiatives"]
             t["no_indicator_data"] += not e["indicators_with_data"]
             t["no_account"] += not e["accounts"]
-    goals_by_title = sorted(by_title.values(), key=lambda t: (_norm(t["title"]), t["title"]))
+    goals_by_title = sorted(by_title.values(), key=lambda t: (norm_title(t["title"]), t["title"]))
     every = [e["coverage"] for p in plans_out for e in p["goals"]]
     summary = {"plans": len(plans_out), "goals": len(every), "covered": every.count("covered"),
                "partial": every.count("partial"), "uncovered": every.count("uncovered")}
