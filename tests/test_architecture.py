@@ -112,3 +112,41 @@ def test_architecture_doc_names_every_stage_and_package() -> None:
             if short and not short.startswith("_"):
                 named = f"`{short}`" in text or f"`{prefix}`" in text
                 assert named, f"docs/architecture.md does not name {prefix}"
+
+
+#: Size limits (issue 12): a module a reader can hold in mind, a function that fits a screen.
+#: Migrations are exempt: each is one frozen step of the schema, read top to bottom once.
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
+
+
+def _oversized() -> list[str]:
+    found = []
+    for path in _modules():
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(SRC.parent)
+        if text.count("\n") > MAX_MODULE_LINES:
+            found.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{name}:{node.lineno}: {node.name}() has {length} lines")
+    return found
+
+
+def test_no_module_or_function_is_over_the_size_limits() -> None:
+    assert _oversized() == []
+
+
+def test_no_two_modules_have_near_identical_names() -> None:
+    """``plans.py`` beside ``planfile/``, ``checks.py`` beside ``checking.py``: names a
+    newcomer confuses. Stems are compared without their package."""
+    import difflib
+
+    stems = sorted({p.stem for p in _modules() if p.stem != "__init__"} | {p.parent.name for p in _modules()})
+    close = [
+        (a, b) for i, a in enumerate(stems) for b in stems[i + 1:]
+        if a.rstrip("s") == b.rstrip("s") or difflib.SequenceMatcher(None, a, b).ratio() > 0.85
+    ]
+    assert close == []

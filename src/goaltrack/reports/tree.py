@@ -25,140 +25,161 @@ def _short(text: str, room: int) -> str:
 
 
 def render_tree(conn: Connection, plan_id: int, *, width: int = WIDTH) -> str:
-    plan = conn.execute(select(m.table_of(m.Plan)).where(m.table_of(m.Plan).c.id == plan_id)).one()
-    links = Links(conn, [plan_id])
+    tree = _Tree(conn, plan_id, width)
+    for goal in tree.goals:
+        tree.goal(goal)
+    tree.loose_items()
+    return tree.text()
 
-    def rows(model: type[Any]) -> list[Any]:
-        t = model.__table__
-        return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
 
-    goals, areas, inits = rows(m.NationalGoal), rows(m.FocusArea), rows(m.Initiative)
-    groups = {r.id: r for r in rows(m.TargetGroup)}
-    accounts = {r.id: r for r in rows(m.Account)}
-    indicators = {r.id: r for r in rows(m.Indicator)}
-    areas_by_id = {a.id: a for a in areas}
-    inits_by_area: dict[int | None, list[Any]] = {}
-    for i in inits:
-        inits_by_area.setdefault(i.focus_area_id, []).append(i)
+def _basis(link: Any) -> str:
+    return INFERRED if link.basis == "inferred" else ""
 
-    lines: list[str] = [f"{plan.title} — {plan.organisation} ({plan.slug})"]
-    if plan.synthetic:
-        lines[0] += " [SYNTHETIC EXAMPLE DATA]"
 
-    def add(prefix: str, last: bool, label: str) -> str:
+class _Tree:
+    """The lines of one plan's tree, drawn top-down; it remembers which focus areas,
+    initiatives and accounts it has shown, so that what reaches no goal can be listed after."""
+
+    def __init__(self, conn: Connection, plan_id: int, width: int) -> None:
+        pt = m.table_of(m.Plan)
+        plan = conn.execute(select(pt).where(pt.c.id == plan_id)).one()
+        self.links = Links(conn, [plan_id])
+        self.width = width
+
+        def rows(model: type[Any]) -> list[Any]:
+            t = model.__table__
+            return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
+
+        self.goals, self.areas, self.inits = rows(m.NationalGoal), rows(m.FocusArea), rows(m.Initiative)
+        self.groups = {r.id: r for r in rows(m.TargetGroup)}
+        self.accounts = {r.id: r for r in rows(m.Account)}
+        self.indicators = {r.id: r for r in rows(m.Indicator)}
+        self.areas_by_id = {a.id: a for a in self.areas}
+        self.inits_by_id = {i.id: i for i in self.inits}
+        self.inits_by_area: dict[int | None, list[Any]] = {}
+        for i in self.inits:
+            self.inits_by_area.setdefault(i.focus_area_id, []).append(i)
+        self.lines: list[str] = [f"{plan.title} — {plan.organisation} ({plan.slug})"]
+        if plan.synthetic:
+            self.lines[0] += " [SYNTHETIC EXAMPLE DATA]"
+        self.shown_accounts: set[int] = set()
+        self.reached_areas: set[int] = set()
+        self.reached_inits: set[int] = set()
+
+    def add(self, prefix: str, last: bool, label: str) -> str:
+        """Draw one line under ``prefix``; returns the prefix for its children."""
         branch = "└─ " if last else "├─ "
         # Shorten the text, never the "(inferred)" mark at its end.
         mark = INFERRED if label.endswith(INFERRED) else ""
         text = label.removesuffix(mark) if mark else label
-        lines.append(prefix + branch + _short(text, width - len(prefix) - 3 - len(mark)) + mark)
+        self.lines.append(prefix + branch + _short(text, self.width - len(prefix) - 3 - len(mark)) + mark)
         return prefix + ("   " if last else "│  ")
 
-    def basis(link: Any) -> str:
-        return INFERRED if link.basis == "inferred" else ""
+    def _account(self, link: Any) -> str:
+        a = self.accounts[link.src_id]
+        self.shown_accounts.add(a.id)
+        return f"account {a.code} {a.name}{_basis(link)}"
 
-    shown_accounts: set[int] = set()
+    def _indicator(self, link: Any) -> str:
+        ind = self.indicators[link.src_id]
+        return f"indicator {ind.code}: {ind.name}{_basis(link)}"
 
-    def initiative_children(prefix: str, ini: Any) -> None:
+    def initiative_children(self, prefix: str, ini: Any) -> None:
         children: list[str] = []
-        for link in links.out[("initiative", ini.id)]:
+        for link in self.links.out[("initiative", ini.id)]:
             if link.dst_kind == "target_group":
-                children.append(f"target group {groups[link.dst_id].code}: {groups[link.dst_id].name}{basis(link)}")
-        for link in links.into[("initiative", ini.id)]:
+                group = self.groups[link.dst_id]
+                children.append(f"target group {group.code}: {group.name}{_basis(link)}")
+        for link in self.links.into[("initiative", ini.id)]:
             if link.src_kind == "account":
-                a = accounts[link.src_id]
-                shown_accounts.add(a.id)
-                children.append(f"account {a.code} {a.name}{basis(link)}")
+                children.append(self._account(link))
             elif link.src_kind == "indicator":
-                ind = indicators[link.src_id]
-                children.append(f"indicator {ind.code}: {ind.name}{basis(link)}")
+                children.append(self._indicator(link))
         for n, text in enumerate(children):
-            add(prefix, n == len(children) - 1, text)
+            self.add(prefix, n == len(children) - 1, text)
 
-    def area_children(prefix: str, area: Any) -> None:
+    def area_children(self, prefix: str, area: Any) -> None:
+        links = self.links
         # An annual area first names the strategic areas it serves: they have no other place.
         children: list[tuple[str, Any]] = [
             ("sf", lk) for lk in links.out[("focus_area", area.id)] if lk.dst_kind == "focus_area"
         ]
-        children += [("ini", i) for i in inits_by_area.get(area.id, [])]
+        children += [("ini", i) for i in self.inits_by_area.get(area.id, [])]
         children += [("acc", lk) for lk in links.into[("focus_area", area.id)] if lk.src_kind == "account"]
         children += [("ind", lk) for lk in links.into[("focus_area", area.id)] if lk.src_kind == "indicator"]
         for n, (what, obj) in enumerate(children):
             last = n == len(children) - 1
             if what == "sf":
-                sf = areas_by_id[obj.dst_id]
-                add(prefix, last, f"serves strategic focus area {sf.code}: {sf.title}{basis(obj)}")
+                sf = self.areas_by_id[obj.dst_id]
+                self.add(prefix, last, f"serves strategic focus area {sf.code}: {sf.title}{_basis(obj)}")
             elif what == "ini":
-                sub = add(prefix, last, f"initiative {obj.code}: {obj.title}")
-                initiative_children(sub, obj)
+                self.initiative_children(self.add(prefix, last, f"initiative {obj.code}: {obj.title}"), obj)
             elif what == "acc":
-                a = accounts[obj.src_id]
-                shown_accounts.add(a.id)
-                add(prefix, last, f"account {a.code} {a.name}{basis(obj)}")
+                self.add(prefix, last, self._account(obj))
             else:
-                ind = indicators[obj.src_id]
-                add(prefix, last, f"indicator {ind.code}: {ind.name}{basis(obj)}")
+                self.add(prefix, last, self._indicator(obj))
 
-    reached_areas: set[int] = set()
-    reached_inits: set[int] = set()
-    for gi, goal in enumerate(goals):
+    def goal(self, goal: Any) -> None:
         new = " [new]" if goal.new else ""
-        prefix = add("", gi == len(goals) - 1 and False, f"{goal.code} {goal.title}{new}")
-        children: list[tuple[str, Any]] = []
-        for link in links.into[("national_goal", goal.id)]:
-            if link.src_kind in ("focus_area", "initiative", "indicator"):
-                children.append((link.src_kind, link))
+        prefix = self.add("", False, f"{goal.code} {goal.title}{new}")
+        children = [lk for lk in self.links.into[("national_goal", goal.id)]
+                    if lk.src_kind in ("focus_area", "initiative", "indicator")]
         if not children:
-            add(prefix, True, "(nothing linked to this goal)")
-        for n, (kind, link) in enumerate(children):
+            self.add(prefix, True, "(nothing linked to this goal)")
+        for n, link in enumerate(children):
             last = n == len(children) - 1
-            if kind == "focus_area":
-                area = areas_by_id[link.src_id]
-                reached_areas.add(area.id)
-                sub = add(prefix, last, f"{area.level} focus area {area.code}: {area.title}{basis(link)}")
-                area_children(sub, area)
-                reached_inits.update(i.id for i in inits_by_area.get(area.id, []))
-            elif kind == "initiative":
-                ini = next(i for i in inits if i.id == link.src_id)
-                reached_inits.add(ini.id)
-                sub = add(prefix, last, f"initiative {ini.code}: {ini.title}{basis(link)}")
-                initiative_children(sub, ini)
+            if link.src_kind == "focus_area":
+                area = self.areas_by_id[link.src_id]
+                self.reached_areas.add(area.id)
+                sub = self.add(prefix, last, f"{area.level} focus area {area.code}: {area.title}{_basis(link)}")
+                self.area_children(sub, area)
+                self.reached_inits.update(i.id for i in self.inits_by_area.get(area.id, []))
+            elif link.src_kind == "initiative":
+                ini = self.inits_by_id[link.src_id]
+                self.reached_inits.add(ini.id)
+                self.initiative_children(self.add(prefix, last, f"initiative {ini.code}: {ini.title}{_basis(link)}"), ini)
             else:
-                ind = indicators[link.src_id]
-                add(prefix, last, f"indicator {ind.code}: {ind.name}{basis(link)}")
+                self.add(prefix, last, self._indicator(link))
 
-    # Strategic areas reach goals through their annual areas.
-    for a in areas:
-        for lk in links.into[("focus_area", a.id)]:
-            if lk.src_kind == "focus_area" and lk.src_id in reached_areas:
-                reached_areas.add(a.id)
-    loose_areas = [a for a in areas if a.id not in reached_areas]
-    loose_inits = [i for i in inits if i.id not in reached_inits]
-    # Every account the hierarchy above did not show reaches no goal: name what it is linked
-    # to, if anything (e.g. only a target group).
-    loose_accounts = [a for a in accounts.values() if a.id not in shown_accounts]
-
-    def account_targets(a: Any) -> str:
+    def _account_targets(self, a: Any) -> str:
         targets = [
-            f"{lk.dst_kind.replace('_', ' ')} {links.codes[lk.dst_kind][lk.dst_id]}{basis(lk)}"
-            for lk in links.out[("account", a.id)]
+            f"{lk.dst_kind.replace('_', ' ')} {self.links.codes[lk.dst_kind][lk.dst_id]}{_basis(lk)}"
+            for lk in self.links.out[("account", a.id)]
         ]
         return f", linked to {', '.join(targets)}" if targets else ", linked to nothing"
-    sections = [
-        ("Focus areas linked to no national goal", [f"{a.level} {a.code}: {a.title}" for a in loose_areas]),
-        ("Initiatives linked to no national goal", [f"{i.code}: {i.title}" for i in loose_inits]),
-        ("Accounts linked to no national goal", [f"{a.code} {a.name}{account_targets(a)}" for a in loose_accounts]),
-    ]
-    for title, items in sections:
-        if items:
-            prefix = add("", False, title)
-            for n, text in enumerate(items):
-                add(prefix, n == len(items) - 1, text)
-    # The loop above always draws "├─"; the very last top-level entry gets "└─".
-    for idx in range(len(lines) - 1, 0, -1):
-        if lines[idx].startswith("├─ "):
-            lines[idx] = "└─ " + lines[idx][3:]
-            for j in range(idx + 1, len(lines)):
-                if lines[j].startswith("│  "):
-                    lines[j] = "   " + lines[j][3:]
-            break
-    return "\n".join(lines) + "\n"
+
+    def loose_items(self) -> None:
+        """The focus areas, initiatives and accounts that reach no national goal."""
+        # Strategic areas reach goals through their annual areas.
+        for a in self.areas:
+            for lk in self.links.into[("focus_area", a.id)]:
+                if lk.src_kind == "focus_area" and lk.src_id in self.reached_areas:
+                    self.reached_areas.add(a.id)
+        loose_areas = [a for a in self.areas if a.id not in self.reached_areas]
+        loose_inits = [i for i in self.inits if i.id not in self.reached_inits]
+        # Every account the hierarchy above did not show reaches no goal: name what it is
+        # linked to, if anything (e.g. only a target group).
+        loose_accounts = [a for a in self.accounts.values() if a.id not in self.shown_accounts]
+        sections = [
+            ("Focus areas linked to no national goal", [f"{a.level} {a.code}: {a.title}" for a in loose_areas]),
+            ("Initiatives linked to no national goal", [f"{i.code}: {i.title}" for i in loose_inits]),
+            ("Accounts linked to no national goal",
+             [f"{a.code} {a.name}{self._account_targets(a)}" for a in loose_accounts]),
+        ]
+        for title, items in sections:
+            if items:
+                prefix = self.add("", False, title)
+                for n, text in enumerate(items):
+                    self.add(prefix, n == len(items) - 1, text)
+
+    def text(self) -> str:
+        lines = list(self.lines)
+        # Top-level entries are drawn with "├─"; the very last one gets "└─".
+        for idx in range(len(lines) - 1, 0, -1):
+            if lines[idx].startswith("├─ "):
+                lines[idx] = "└─ " + lines[idx][3:]
+                for j in range(idx + 1, len(lines)):
+                    if lines[j].startswith("│  "):
+                        lines[j] = "   " + lines[j][3:]
+                break
+        return "\n".join(lines) + "\n"

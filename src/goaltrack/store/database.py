@@ -5,7 +5,7 @@ timeout, so several processes can record at once and deletes cascade as on Postg
 
 A database that refuses the command (read-only, locked by another writer, a full disk, an I/O
 error, a file that cannot be opened) is one :class:`DataError` naming the database, worded in
-one place, :func:`database_error` (the wording: :mod:`goaltrack.store.dberrors`), for every
+one place, :func:`database_error` (the wording: :mod:`goaltrack.store.refusals`), for every
 command and both backends.
 """
 
@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
 
 from goaltrack.errors import DataError, UsageError
-from goaltrack.store.dberrors import (
+from goaltrack.store.refusals import (
     _SQLITE_CANTOPEN,
     _SQLITE_READONLY,
     _SQLITE_READONLY_DIRECTORY,
@@ -248,7 +248,7 @@ def database_error(exc: BaseException, url: str, *, busy_timeout_ms: int = BUSY_
     read-only (the file, its folder, its file system, or a PostgreSQL server set read-only),
     locked by another writer for longer than ``busy_timeout_ms``, on a full disk, failing with
     an I/O error, or a file that cannot be opened or created. ``None`` for any other error
-    (the wording: :mod:`goaltrack.store.dberrors`).
+    (the wording: :mod:`goaltrack.store.refusals`).
 
     ``exc`` is the driver's exception or SQLAlchemy's wrapper of it. Every engine of
     :func:`open_engine` passes its errors through here (``handle_error``), and
