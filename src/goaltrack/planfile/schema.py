@@ -73,7 +73,7 @@ def source_label(source: Mapping[str, Any] | None) -> str:
     return f"{title} ({', '.join(extra)})" if extra and title else title or ", ".join(extra)
 
 
-class Link(_Model):
+class LinkSpec(_Model):
     """A link to another item of the plan, with the basis for it.
 
     ``basis: explicit`` means the source text states the link; ``inferred`` means the plan's
@@ -90,7 +90,7 @@ class Link(_Model):
 
 
 
-class AccountLink(_OneTarget):
+class AccountLinkSpec(_OneTarget):
     """A link from a budget account to exactly one focus area, initiative or target group."""
 
     _targets: ClassVar[tuple[str, ...]] = ("focus_area", "initiative", "target_group")
@@ -109,7 +109,7 @@ class AccountLink(_OneTarget):
     note: str | None = None
 
 
-class IndicatorLink(_OneTarget):
+class IndicatorLinkSpec(_OneTarget):
     """What an indicator measures: exactly one national goal, focus area or initiative."""
 
     _targets: ClassVar[tuple[str, ...]] = ("national_goal", "focus_area", "initiative")
@@ -158,7 +158,7 @@ class PlanHeader(_Model):
         return sorted(years)
 
 
-class NationalGoal(_Model):
+class NationalGoalSpec(_Model):
     code: Code
     title: str
     description: str | None = None
@@ -171,7 +171,7 @@ class NationalGoal(_Model):
     source: Source | None = None
 
 
-class FocusArea(_Model):
+class FocusAreaSpec(_Model):
     code: Code
     level: FocusLevel
     title: str
@@ -180,19 +180,19 @@ class FocusArea(_Model):
     priorities: list[str] = Field(
         default_factory=list, description="The area's priorities (the 'Fokus ...' bullets), in order."
     )
-    strategic_areas: list[Link] = Field(
+    strategic_areas: list[LinkSpec] = Field(
         default_factory=list, description="For an annual area: the strategic areas it serves."
     )
-    national_goals: list[Link] = Field(default_factory=list)
+    national_goals: list[LinkSpec] = Field(default_factory=list)
 
 
-class TargetGroup(_Model):
+class TargetGroupSpec(_Model):
     code: Code
     name: str
     description: str | None = None
 
 
-class Initiative(_Model):
+class InitiativeSpec(_Model):
     code: Code
     title: str
     description: str | None = None
@@ -203,27 +203,27 @@ class Initiative(_Model):
     )
     start: dt.date | None = None
     end: dt.date | None = None
-    national_goals: list[Link] = Field(default_factory=list)
-    target_groups: list[Link] = Field(default_factory=list)
+    national_goals: list[LinkSpec] = Field(default_factory=list)
+    target_groups: list[LinkSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> Initiative:
+    def _dates_in_order(self) -> InitiativeSpec:
         if self.start and self.end and self.end < self.start:
             raise ValueError("end is before start")
         return self
 
 
-class BudgetLine(_Model):
+class BudgetLineSpec(_Model):
     year: Year
     kind: BudgetKind = "budget"
     amount: Number = Field(description="Amount in the plan's amount_unit; a number, never a string.")
 
 
-class Account(_Model):
+class AccountSpec(_Model):
     code: Annotated[str, Field(description="The 6-digit municipal account code, e.g. '055771'.")]
     name: str
-    budget: list[BudgetLine] = Field(default_factory=list)
-    links: list[AccountLink] = Field(default_factory=list)
+    budget: list[BudgetLineSpec] = Field(default_factory=list)
+    links: list[AccountLinkSpec] = Field(default_factory=list)
 
     @field_validator("code", mode="before")
     @classmethod
@@ -243,7 +243,7 @@ class Account(_Model):
         return value
 
 
-class DeclaredTotal(_Model):
+class DeclaredTotalSpec(_Model):
     """A total as the source prints it ("I alt"), kept as stated and never recomputed."""
 
     label: str = Field(description="The label as printed, e.g. 'I alt'.")
@@ -283,7 +283,7 @@ class Point(_Model):
     )
 
 
-class Measurement(_Model):
+class MeasurementSpec(_Model):
     period: str = Field(
         description=(
             "Period code: 2021, 2021-03, 2021-03-31, 2021M03, 2021Q1, 2021K1, 2021Y01, 2021H1, "
@@ -298,13 +298,13 @@ class Measurement(_Model):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _value_or_missing(self) -> Measurement:
+    def _value_or_missing(self) -> MeasurementSpec:
         if (self.value is None) == (self.missing is None):
             raise ValueError("give either value or missing (with the reason)")
         return self
 
 
-class Indicator(_Model):
+class IndicatorSpec(_Model):
     code: Code
     name: str
     unit: str = Field(description="e.g. 'pct', 'persons', 'fuldtidspersoner', '1000 DKK'.")
@@ -324,10 +324,10 @@ class Indicator(_Model):
         default_factory=dict, description="Parameters for a computed indicator."
     )
     scoring: Scoring | None = None
-    measures: list[IndicatorLink] = Field(
+    measures: list[IndicatorLinkSpec] = Field(
         default_factory=list, description="The goals, focus areas or initiatives it measures."
     )
-    measurements: list[Measurement] = Field(default_factory=list)
+    measurements: list[MeasurementSpec] = Field(default_factory=list)
 
 
 class PlanFile(_Model):
@@ -335,13 +335,13 @@ class PlanFile(_Model):
 
     goaltrack: Literal[1] = Field(description="Plan-format version; currently 1.")
     plan: PlanHeader
-    national_goals: list[NationalGoal] = Field(default_factory=list)
-    focus_areas: list[FocusArea] = Field(default_factory=list)
-    target_groups: list[TargetGroup] = Field(default_factory=list)
-    initiatives: list[Initiative] = Field(default_factory=list)
-    accounts: list[Account] = Field(default_factory=list)
-    declared_totals: list[DeclaredTotal] = Field(default_factory=list)
-    indicators: list[Indicator] = Field(default_factory=list)
+    national_goals: list[NationalGoalSpec] = Field(default_factory=list)
+    focus_areas: list[FocusAreaSpec] = Field(default_factory=list)
+    target_groups: list[TargetGroupSpec] = Field(default_factory=list)
+    initiatives: list[InitiativeSpec] = Field(default_factory=list)
+    accounts: list[AccountSpec] = Field(default_factory=list)
+    declared_totals: list[DeclaredTotalSpec] = Field(default_factory=list)
+    indicators: list[IndicatorSpec] = Field(default_factory=list)
 
 
 def json_schema() -> dict[str, object]:

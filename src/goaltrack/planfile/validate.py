@@ -96,13 +96,13 @@ def _read_one(path: Path) -> tuple[ParsedPlan | None, list[Problem]]:
 
 
 _SECTIONS: dict[str, type[pydantic.BaseModel]] = {
-    "national_goals": s.NationalGoal,
-    "focus_areas": s.FocusArea,
-    "target_groups": s.TargetGroup,
-    "initiatives": s.Initiative,
-    "accounts": s.Account,
-    "indicators": s.Indicator,
-    "declared_totals": s.DeclaredTotal,
+    "national_goals": s.NationalGoalSpec,
+    "focus_areas": s.FocusAreaSpec,
+    "target_groups": s.TargetGroupSpec,
+    "initiatives": s.InitiativeSpec,
+    "accounts": s.AccountSpec,
+    "indicators": s.IndicatorSpec,
+    "declared_totals": s.DeclaredTotalSpec,
 }
 
 
@@ -136,7 +136,7 @@ def _placeholder(model: type[pydantic.BaseModel], item: Any, index: int) -> Any:
         "year": 0,
         "kind": "",
     }
-    if model is s.FocusArea:
+    if model is s.FocusAreaSpec:
         level = raw.get("level")
         values["level"] = level if level in ("strategic", "annual") else None
     return model.model_construct(**{k: v for k, v in values.items() if k in model.model_fields})
@@ -180,7 +180,7 @@ class _Known(NamedTuple):
     """The codes defined in one plan, by section (focus areas with their items)."""
 
     goals: set[str]
-    areas: dict[str, s.FocusArea]
+    areas: dict[str, s.FocusAreaSpec]
     groups: set[str]
     initiatives: set[str]
     accounts: set[str]

@@ -87,21 +87,21 @@ class _PlanRows:
     budget: dict[int, list[m.BudgetLine]]  # account id -> its lines
     measurements: dict[int, list[m.Measurement]]  # indicator id -> the plan file's values
 
-    def refs(self, kind: str, item_id: int, dst_kind: str) -> list[s.Link]:
+    def refs(self, kind: str, item_id: int, dst_kind: str) -> list[s.LinkSpec]:
         return [
-            s.Link(ref=self.code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)
+            s.LinkSpec(ref=self.code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)
             for lk in self.links[(kind, item_id)]
             if lk.dst_kind == dst_kind
         ]
 
-    def latest_plan_values(self, ind_id: int) -> list[s.Measurement]:
+    def latest_plan_values(self, ind_id: int) -> list[s.MeasurementSpec]:
         # The file's last word per period, in the file's order.
         last: dict[str, m.Measurement] = {}
         for meas in self.measurements[ind_id]:
             last[meas.period_code] = meas
         ordered = sorted(last.values(), key=lambda r: (r.position, r.period_code))
         return [
-            s.Measurement(
+            s.MeasurementSpec(
                 period=r.period_code, value=r.value, missing=r.missing_reason, kind=r.kind,
                 source=s.Source(**r.source) if r.source else None, note=r.note,
             )
@@ -171,7 +171,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
             hearing_bodies=p.hearing_bodies or [], synthetic=p.synthetic, notes=p.notes,
         ),
         national_goals=[
-            s.NationalGoal(
+            s.NationalGoalSpec(
                 code=g.code, title=g.title, description=g.description, issuer=g.issuer,
                 years=g.years or [], new=g.new, continued_from=g.continued_from,
                 source=s.Source(**g.source) if g.source else None,
@@ -179,7 +179,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
             for g in rows.goals
         ],
         focus_areas=[
-            s.FocusArea(
+            s.FocusAreaSpec(
                 code=a.code, level=a.level, title=a.title, description=a.description,
                 years=a.years or [], priorities=a.priorities or [],
                 strategic_areas=refs("focus_area", a.id, "focus_area"),
@@ -187,9 +187,9 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
             )
             for a in rows.areas
         ],
-        target_groups=[s.TargetGroup(code=t.code, name=t.name, description=t.description) for t in rows.groups],
+        target_groups=[s.TargetGroupSpec(code=t.code, name=t.name, description=t.description) for t in rows.groups],
         initiatives=[
-            s.Initiative(
+            s.InitiativeSpec(
                 code=i.code, title=i.title, description=i.description,
                 focus_area=code_of["focus_area"].get(i.focus_area_id) if i.focus_area_id else None,
                 owner=i.owner, status=i.status, start=i.start, end=i.end,
@@ -200,7 +200,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
         ],
         accounts=[_account(rows, a) for a in rows.accounts],
         declared_totals=[
-            s.DeclaredTotal(
+            s.DeclaredTotalSpec(
                 label=t.label, year=t.year, kind=t.kind, amount=t.amount, accounts=t.accounts,
                 source=s.Source(**t.source) if t.source else None,
             )
@@ -210,12 +210,12 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     )
 
 
-def _account(rows: _PlanRows, a: Any) -> s.Account:
-    return s.Account(
+def _account(rows: _PlanRows, a: Any) -> s.AccountSpec:
+    return s.AccountSpec(
         code=a.code, name=a.name,
-        budget=[s.BudgetLine(year=b.year, kind=b.kind, amount=b.amount) for b in rows.budget[a.id]],
+        budget=[s.BudgetLineSpec(year=b.year, kind=b.kind, amount=b.amount) for b in rows.budget[a.id]],
         links=[
-            s.AccountLink(
+            s.AccountLinkSpec(
                 **{lk.dst_kind: rows.code_of[lk.dst_kind][lk.dst_id]},
                 share=lk.share, basis=lk.basis, quote=lk.quote, note=lk.note,
             )
@@ -224,8 +224,8 @@ def _account(rows: _PlanRows, a: Any) -> s.Account:
     )
 
 
-def _indicator(rows: _PlanRows, i: Any) -> s.Indicator:
-    return s.Indicator(
+def _indicator(rows: _PlanRows, i: Any) -> s.IndicatorSpec:
+    return s.IndicatorSpec(
         code=i.code, name=i.name, unit=i.unit, direction=i.direction,
         baseline=s.Point(value=i.baseline_value, period=i.baseline_period)
         if i.baseline_value is not None and i.baseline_period else None,
@@ -238,7 +238,7 @@ def _indicator(rows: _PlanRows, i: Any) -> s.Indicator:
         computed=i.computed, parameters=i.parameters or {},
         scoring=s.Scoring(**i.scoring) if i.scoring else None,
         measures=[
-            s.IndicatorLink(
+            s.IndicatorLinkSpec(
                 **{lk.dst_kind: rows.code_of[lk.dst_kind][lk.dst_id]},
                 basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight,
             )

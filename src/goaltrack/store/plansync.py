@@ -134,7 +134,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
     return result
 
 
-def _account_fields(a: s.Account, position: int) -> dict[str, Any]:
+def _account_fields(a: s.AccountSpec, position: int) -> dict[str, Any]:
     code = parse_account_code(a.code)
     return {
         "position": position, "name": a.name, "hovedkonto": code.hovedkonto,
@@ -142,7 +142,7 @@ def _account_fields(a: s.Account, position: int) -> dict[str, Any]:
     }
 
 
-def _indicator_fields(ind: s.Indicator, position: int) -> dict[str, Any]:
+def _indicator_fields(ind: s.IndicatorSpec, position: int) -> dict[str, Any]:
     return {
         "position": position, "name": ind.name, "unit": ind.unit, "direction": ind.direction,
         "baseline_value": ind.baseline.value if ind.baseline else None,
