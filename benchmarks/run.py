@@ -307,11 +307,13 @@ def bench_import(paths: dict[str, Path], work: Path, runs: int, su_runs: int) ->
     rows = IMPORT_ROWS
     goaltrack = Case("goaltrack import csv", lambda: gt("import", "csv", str(src), "--by", "bench", db=gt_db),
                      _fresh_copy(paths["one_db"], gt_db))
-    floor = Case("stdlib csv -> sqlite3 (floor_sqlite3.py)", lambda: [PY, str(BENCH / "floor_sqlite3.py"), str(floor_db), str(src)],
+    floor = Case("stdlib csv -> sqlite3 (floor_sqlite3.py)",
+                 lambda: [PY, str(BENCH / "floor_sqlite3.py"), str(floor_db), str(src)],
                  _fresh_copy(paths["one_db"], floor_db))
     su = None
     if SQLITE_UTILS:
-        su = Case("sqlite-utils insert --csv", lambda: [SQLITE_UTILS, "insert", str(su_db), "measurement", str(src), "--csv"],
+        su = Case("sqlite-utils insert --csv",
+                  lambda: [SQLITE_UTILS, "insert", str(su_db), "measurement", str(src), "--csv"],
                   lambda: _remove_db(su_db))
     log(f"import: {rows:,} rows, {runs} runs each" + (f", sqlite-utils up to {su_runs}" if su else ""))
     for i in range(max(runs, su_runs if su else 0)):
@@ -326,12 +328,14 @@ def bench_import(paths: dict[str, Path], work: Path, runs: int, su_runs: int) ->
         raise Failed(f"goaltrack import stored {got:,} rows, not {rows:,}")
     out = [_ratio_row(f"import csv, {rows:,} rows: time vs the stdlib floor", goaltrack, floor, "<= 1.5x", 1.5)]
     if su is not None:
-        r = _ratio_row(f"import csv, {rows:,} rows: time vs sqlite-utils", goaltrack, su, "<= 0.125x (8x faster)", 0.125)
+        r = _ratio_row(f"import csv, {rows:,} rows: time vs sqlite-utils", goaltrack, su, "<= 0.125x (8x faster)",
+                       0.125)
         if len(su.runs) < len(goaltrack.runs):
             r.note = f"sqlite-utils: {len(su.runs)} run(s)"
         out.append(r)
     # Memory: the same import of a file a tenth the size.
-    small = Case("goaltrack import csv, 100k rows", lambda: gt("import", "csv", str(paths["daily_small"]), "--by", "bench", db=gt_db),
+    small = Case("goaltrack import csv, 100k rows",
+                 lambda: gt("import", "csv", str(paths["daily_small"]), "--by", "bench", db=gt_db),
                  _fresh_copy(paths["one_db"], gt_db))
     interleave([small], max(1, runs // 2 + 1), work)
     out.append(Row(f"import csv peak memory, {rows:,} rows (baseline: {SMALL_ROWS:,} rows)", goaltrack.peak(), "MiB",
@@ -348,7 +352,8 @@ def bench_startup(paths: dict[str, Path], work: Path, runs: int) -> list[Row]:
     counter = iter(range(10**6))
     help_ = Case("goaltrack --help", lambda: [GOALTRACK, "--help"])
     click_pluggy = Case('python -c "import click, pluggy"', lambda: [PY, "-c", "import click, pluggy"])
-    record = Case("goaltrack record", lambda: gt("record", "I01-K01", str(40 + next(counter) % 50), "--period", "2021M01",
+    record = Case("goaltrack record",
+                  lambda: gt("record", "I01-K01", str(40 + next(counter) % 50), "--period", "2021M01",
                                                  "--by", "bench", db=rec_db))
     sqlmodel = Case('python -c "import sqlmodel"', lambda: [PY, "-c", "import sqlmodel"])
     _fresh_copy(paths["one_db"], rec_db)()
@@ -422,7 +427,8 @@ def table(rows: list[Row]) -> str:
     def num(v: float | None, unit: str = "") -> str:
         if v is None:
             return "-"
-        return f"{v:.0f} {unit}".strip() if unit == "MiB" else f"{v:.3g} {unit}".strip() if v < 10 else f"{v:.1f} {unit}".strip()
+        spec = ".0f" if unit == "MiB" else ".3g" if v < 10 else ".1f"
+        return f"{v:{spec}} {unit}".strip()
 
     head = ("Figure", "goaltrack", "Baseline", "Baseline value", "Ratio", "CPU ratio", "Target", "Met",
             "Peak RSS (baseline)")
@@ -434,7 +440,8 @@ def table(rows: list[Row]) -> str:
         for r in rows
     ]
     widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head))]
-    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) + " |" for line in [head, *body]]
+    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) + " |"
+             for line in [head, *body]]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 

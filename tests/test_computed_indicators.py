@@ -117,7 +117,8 @@ def test_budget_change_without_a_percentage(bundled: tuple[Engine, int], kinds: 
 # --------------------------------------------------------------------------- initiative-status-share
 
 
-def test_initiative_status_share_on_the_bundled_plan(bundled: tuple[Engine, int], kinds: dict[str, IndicatorKind]) -> None:
+def test_initiative_status_share_on_the_bundled_plan(bundled: tuple[Engine, int],
+                                                     kinds: dict[str, IndicatorKind]) -> None:
     engine, plan_id = bundled
     kind = kinds["initiative-status-share"]
     # Nothing recorded and the plan declares no statuses: 0 of 4.

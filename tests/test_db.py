@@ -142,7 +142,8 @@ def test_config_file_in_the_working_directory_is_found(
     assert (work / "found.db").is_file()
 
 
-def test_config_file_url_is_used_as_given(tmp_path: Path, cli_runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_file_url_is_used_as_given(tmp_path: Path, cli_runner: CliRunner,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOALTRACK_DB")
     target = tmp_path / "abs.db"
     config = tmp_path / "c.toml"
@@ -166,7 +167,8 @@ def test_db_is_a_directory(tmp_path: Path) -> None:
 def test_db_is_not_a_database_file(tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_bytes(b"these are my notes, not a database\n" * 100)
-    for args in (["init"], ["list", "national-goals"], ["plan", "load", str(Path(__file__).parent / "data" / "tiny.yaml")]):
+    for args in (["init"], ["list", "national-goals"],
+                 ["plan", "load", str(Path(__file__).parent / "data" / "tiny.yaml")]):
         proc = run_cli("--db", junk, *args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert proc.stderr.startswith("Error: --db ") and "not a database" in proc.stderr

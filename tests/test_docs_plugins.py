@@ -44,7 +44,8 @@ def test_every_hook_has_a_section() -> None:
 
 def test_guide_shows_the_example_file_as_it_is() -> None:
     text = GUIDE.read_text(encoding="utf-8")
-    match = re.search(r"<!-- example: docs/examples/goaltrack_example_plugin.py .*?-->\n\n```python\n(.*?)```\n", text, re.S)
+    match = re.search(r"<!-- example: docs/examples/goaltrack_example_plugin.py .*?-->\n\n```python\n(.*?)```\n", text,
+                      re.S)
     assert match, "the example's code block is missing from docs/plugins.md"
     assert match.group(1) == EXAMPLE.read_text(encoding="utf-8")
 
@@ -104,7 +105,8 @@ def test_example_scoring_method_gives_sane_scores(example: Plugins) -> None:
     assert pace.score(falling, [yearly(2022, 7.0)]).score == 1.0  # ahead of the path: capped at 1
     # Falling from 10 to 6: the path is at 8 at the end of 2022; 8.5 made 1.5 of the 2 wanted.
     assert pace.score(falling, [yearly(2022, 8.5)]) == Score(
-        0.75, "at-risk", "8.5 in 2022 vs 8 expected on the path from 10 (2020) to 6 (2024) -> 0.75 of the expected progress"
+        0.75, "at-risk",
+        "8.5 in 2022 vs 8 expected on the path from 10 (2020) to 6 (2024) -> 0.75 of the expected progress",
     )
     assert pace.score(indicator(), []) == Score(None, "no-data", "REF-EMPLOY: no measurements yet")
     assert pace.score(indicator(target=None), [yearly(2021, 45.0)]).status == "no-data"

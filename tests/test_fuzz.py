@@ -481,8 +481,10 @@ def test_csv_rows_import(data: bytes, dry_run: bool, skip: bool, import_db: tupl
     _import(engine, plan_id, "csv", path, dry_run=dry_run, **options)
 
 
-json_values = st.one_of(cells, st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
-                        st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+json_values = st.one_of(
+    cells, st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 
 
 @FUZZ_DB

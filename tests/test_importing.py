@@ -151,7 +151,9 @@ def test_optional_columns(plan: tuple[Engine, int], tmp_path: Path) -> None:
     assert (q1.value, q1.note, q1.source, q1.recorded_by) == (38.0, "first survey", {"title": "Town survey"}, "carla")
     assert (q2.value, q2.missing_reason, q2.note, q2.source) == (None, "survey delayed", None, None)
     assert no2.note == "two lines,\nwith a comma"
-    assert (h1.recorded_by, h1.freq, h1.period_start, h1.period_end) == ("dora", "half", dt.date(2024, 1, 1), dt.date(2024, 6, 30))
+    assert (h1.recorded_by, h1.freq, h1.period_start, h1.period_end) == (
+        "dora", "half", dt.date(2024, 1, 1), dt.date(2024, 6, 30)
+    )
     assert q1.origin.startswith("import:full.csv#") and len(q1.origin) == len("import:full.csv#") + 16
     with engine.connect() as conn:
         entries = history(conn, plan_id, "RECYCLED")["entries"]
@@ -160,11 +162,14 @@ def test_optional_columns(plan: tuple[Engine, int], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\x0c", "\u2029"])
-def test_line_separators_inside_a_field_do_not_split_it(plan: tuple[Engine, int], tmp_path: Path, separator: str) -> None:
+def test_line_separators_inside_a_field_do_not_split_it(plan: tuple[Engine, int], tmp_path: Path,
+                                                        separator: str) -> None:
     engine, _ = plan
-    csv_path = write(tmp_path / "sep.csv", f"indicator,period,value,note\nRECYCLED,2024,40,a{separator}b\nNO2DAYS,2024,3,c\n")
+    csv_path = write(tmp_path / "sep.csv",
+                     f"indicator,period,value,note\nRECYCLED,2024,40,a{separator}b\nNO2DAYS,2024,3,c\n")
     assert counts(run_import(plan, csv_path)) == (2, 2, 0, 0, 0)
-    line = json.dumps({"indicator": "LANDFILL", "period": "2024", "value": 700, "note": f"d{separator}e"}, ensure_ascii=False)
+    line = json.dumps({"indicator": "LANDFILL", "period": "2024", "value": 700, "note": f"d{separator}e"},
+                      ensure_ascii=False)
     jsonl_path = write(tmp_path / "sep.jsonl", line + "\n")
     assert counts(run_import(plan, jsonl_path, "jsonl")) == (1, 1, 0, 0, 0)
     notes = {row.period_code + row.note[0]: row.note for row in all_rows(engine)}
@@ -231,7 +236,8 @@ def test_bad_rows_on_the_command_line(gt: Any, db_url: str, tmp_path: Path) -> N
 
 def test_value_and_missing_reason_together_are_refused(plan: tuple[Engine, int], tmp_path: Path) -> None:
     path = write(tmp_path / "both.csv", "indicator,period,value,missing\nRECYCLED,2024,40,not measured\n")
-    with pytest.raises(ValidationError, match="both.csv:2: give either a value or a reason in the 'missing' column, not both"):
+    with pytest.raises(ValidationError,
+                       match="both.csv:2: give either a value or a reason in the 'missing' column, not both"):
         run_import(plan, path)
     path = write(tmp_path / "both.jsonl", '{"indicator": "RECYCLED", "period": "2024", "value": 0, "missing": "x"}\n')
     with pytest.raises(ValidationError, match="both.jsonl:1: give either a value"):
@@ -426,7 +432,8 @@ def test_batches_and_the_bulk_path(plan: tuple[Engine, int], db_url: str, tmp_pa
     assert current(engine)[("NO2DAYS", "2004M03")] == 999.0
     # A pair repeated in a later batch is still caught.
     path = write(tmp_path / "big.csv", "indicator,period,value\n" + "\n".join([*rows, rows[1]]) + "\n")
-    with pytest.raises(ValidationError, match=r"big.csv:102: indicator 'NO2DAYS' period '2000M02' is given again \(first on line 3\)"):
+    with pytest.raises(ValidationError,
+                       match=r"big.csv:102: indicator 'NO2DAYS' period '2000M02' is given again \(first on line 3\)"):
         run_import(plan, path)
 
 
@@ -515,7 +522,9 @@ def test_import_command_by(gt: Any, plan: tuple[Engine, int], tmp_path: Path) ->
     assert row.recorded_by == "frank"
 
 
-def test_skip_invalid_without_problems_and_a_source_that_reads_nothing(plan: tuple[Engine, int], tmp_path: Path) -> None:
+def test_skip_invalid_without_problems_and_a_source_that_reads_nothing(
+    plan: tuple[Engine, int], tmp_path: Path
+) -> None:
     rejects = tmp_path / "rejects.csv"
     r = run_import(plan, write(tmp_path / "v1.csv", V1), skip_invalid=True, rejects=rejects)
     assert counts(r) == (3, 3, 0, 0, 0)

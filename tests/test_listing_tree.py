@@ -206,7 +206,9 @@ def test_tiny_tree(engine: Engine) -> None:
     with engine.connect() as conn:
         text = render_tree(conn, plan_id_for(conn, "tiny-library"))
     lines = text.splitlines()
-    assert lines[0] == "Reading plan 2024–2025 (synthetic) — Example Town Library (tiny-library) [SYNTHETIC EXAMPLE DATA]"
+    assert lines[0] == (
+        "Reading plan 2024–2025 (synthetic) — Example Town Library (tiny-library) [SYNTHETIC EXAMPLE DATA]"
+    )
     expected_in_order = [
         "├─ G1 More children read every week [new]",
         "│  ├─ strategic focus area S1: A reading town (inferred)",

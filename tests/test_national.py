@@ -72,7 +72,8 @@ def test_scores_of_all_plans_are_each_plans_own_scores(national: str) -> None:
     assert [p["plan"] for p in data["plans"]] == list(SLUGS)
     for p in data["plans"]:
         own = _json(national, "score", "--plan", p["plan"])
-        assert [(g["code"], g["score"], g["status"], g["with_data"], g["without_data"]) for g in p["national_goals"]] == [
+        assert [(g["code"], g["score"], g["status"], g["with_data"], g["without_data"])
+                for g in p["national_goals"]] == [
             (g["code"], g["score"], g["status"], g["with_data"], g["without_data"]) for g in own["national_goals"]
         ]
     assert any(g["score"] is not None for p in data["plans"] for g in p["national_goals"])
@@ -130,7 +131,8 @@ def test_an_error_in_a_worker_is_the_same_one_line_error(national: str, jobs: st
     proc = run_cli("--db", national, "--config", config, "score", "--all-plans", "--jobs", jobs, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: indicator ") and "unknown scoring method 'no-such-method'" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("Error: indicator ")
+    assert "unknown scoring method 'no-such-method'" in lines[0]
 
 
 def test_jobs_only_with_all_plans(national: str, tmp_path: Path) -> None:

@@ -95,7 +95,8 @@ def test_inputs_and_other_outputs_are_refused(tmp_path: Path) -> None:
     data.write_text("indicator,period,value\n")
     (tmp_path / "x-link.csv").symlink_to(data)
     inputs = [("input file", Path("x.csv"))]
-    assert _refused([("--rejects", data)], inputs=inputs) == f"--rejects {data}: refusing to write over input file x.csv"
+    assert _refused([("--rejects", data)],
+                    inputs=inputs) == f"--rejects {data}: refusing to write over input file x.csv"
     assert "over input file x.csv" in _refused([("--rejects", Path("x-link.csv"))], inputs=inputs)
     # An input read through a symlink, the output named by the symlink's target.
     assert "over input file x-link.csv" in _refused([("--rejects", data)], inputs=[("input file", Path("x-link.csv"))])

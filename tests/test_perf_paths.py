@@ -128,7 +128,9 @@ def test_database_commands_import_no_jinja2(small_db: Path, tmp_path: Path) -> N
         assert not {m for m in loaded if m.split(".")[0] == "jinja2"}, f"`goaltrack {args[0]}` imported jinja2"
         # The partial indexes' conditions are set for the dialect in use (models.use_dialect):
         # naming postgresql_where in the models would load this ~50 ms dialect on SQLite.
-        assert "sqlalchemy.dialects.postgresql" not in loaded, f"`goaltrack {args[0]}` on SQLite loaded the PostgreSQL dialect"
+        assert "sqlalchemy.dialects.postgresql" not in loaded, (
+            f"`goaltrack {args[0]}` on SQLite loaded the PostgreSQL dialect"
+        )
 
 
 # --------------------------------------------------------------------------- import memory

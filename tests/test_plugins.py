@@ -362,7 +362,8 @@ def test_disable_blocks_a_builtin(plugin_dir: PluginDir, monkeypatch) -> None:
     p = load(plugin_dir("format_upper", "broken_import"))
     assert list(p.output_formats) == ["html", "markdown", "upper"]  # html, markdown: formats_templated
     assert p.warnings == []  # a blocked plugin is not even imported
-    assert [row["name"] for row in p.describe(all=True)] == [*(b for b in BUILTINS if b != BUILTIN_FORMATS), "format_upper"]
+    assert [row["name"] for row in p.describe(all=True)] == [*(b for b in BUILTINS if b != BUILTIN_FORMATS),
+                                                             "format_upper"]
     with pytest.raises(UsageError, match=r"^unknown output format 'json' \(known: html, markdown, upper\)$") as info:
         p.get("output_formats", "json")
     assert info.value.exit_code == 2
@@ -560,9 +561,11 @@ def _budget_report() -> Report:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en", "Budget\nGoal     Amount  Share\n------  -------  -----\nJobs    540,225  12.4%\nSkills           -2.5%\n"),
+        ("en", "Budget\nGoal     Amount  Share\n------  -------  -----\nJobs    540,225  12.4%\nSkills           "
+               "-2.5%\n"),
         # "Goal" is in the catalogs ("Mål"); "Amount" and "Share" are not, so they stay English.
-        ("da", "Budget\nMål      Amount   Share\n------  -------  ------\nJobs    540.225  12,4 %\nSkills           -2,5 %\n"),
+        ("da", "Budget\nMål      Amount   Share\n------  -------  ------\nJobs    540.225  12,4 %\nSkills           "
+               "-2,5 %\n"),
     ],
 )
 def test_table_format(lang: str, expected: str) -> None:

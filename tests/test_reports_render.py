@@ -147,7 +147,8 @@ def test_bundled_budget_json_matches_seed(bundled_db: Path) -> None:
 def test_bundled_budget_renders_seed_figures(bundled_db: Path) -> None:
     """The figures as a Danish reader sees them: as printed, with Danish grouping."""
     text = report(bundled_db, "budget", "html", "--lang", "da")
-    for figure in ("492.697", "540.225", "492.699", "540.226", "+31.309", "+167,3\u00a0%", "-3.417", "afrundingsforskel"):
+    for figure in ("492.697", "540.225", "492.699", "540.226", "+31.309", "+167,3\u00a0%", "-3.417",
+                   "afrundingsforskel"):
         assert figure in text, figure
     en = report(bundled_db, "budget", "html", "--lang", "en")
     for figure in ("492,697", "540,225", "+31,309", "+167.3%", "-3,417", "rounding difference"):
@@ -339,7 +340,8 @@ def test_evil_plan_inert_in_html(evil_db: Path, kind: str) -> None:
     if kind == "coverage":
         assert "{{ 7*7 }} and {% if true %}jinja{% endif %} and ${7*7}" in text
         assert ">49<" not in text and " 49 " not in text
-        assert "&lt;script&gt;document.body.setAttribute(&#39;data-pwned&#39;,&#39;1&#39;)&lt;/script&gt;Goal one" in text
+        escaped = "&lt;script&gt;document.body.setAttribute(&#39;data-pwned&#39;,&#39;1&#39;)&lt;/script&gt;"
+        assert escaped + "Goal one" in text
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -373,7 +375,8 @@ def test_broken_user_template_is_a_usage_error(snapshot_db: Path, tmp_path: Path
 
     t = tmp_path / "t"
     t.mkdir()
-    (t / "coverage.html").write_text('{% extends "default:coverage.html" %}\n{% block kicker %}{{ nope }}{% endblock %}\n')
+    (t / "coverage.html").write_text('{% extends "default:coverage.html" %}\n{% block kicker %}{{ nope }}{% endblock '
+                                     '%}\n')
     (t / "budget.md").write_text("{% extends 'default:budget.md' %}\n\n{% block content %}{{ x }\n")
     proc = run_cli("--db", snapshot_db, "report", "coverage", "--format", "html", "--templates", t)
     assert proc.returncode == 2 and proc.stdout == ""

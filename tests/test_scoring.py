@@ -316,7 +316,8 @@ children = st.lists(
 @settings(deadline=None)  # pure computation; a loaded CI machine must not fail it
 @given(children, st.floats(min_value=0, max_value=100))
 def test_roll_up_ignores_items_without_data(kids: list[tuple[float | None, float]], weight: float) -> None:
-    parent = Node("focus_area", "P", "P", children=[Edge(_leaf(f"c{i}", s), w, "explicit") for i, (s, w) in enumerate(kids)])
+    parent = Node("focus_area", "P", "P",
+                  children=[Edge(_leaf(f"c{i}", s), w, "explicit") for i, (s, w) in enumerate(kids)])
     _roll_up(parent, 0.9, 0.7)
     before = (parent.score, parent.status, parent.with_data)
     parent.children.append(Edge(_leaf("new", None), weight, "inferred"))

@@ -94,7 +94,9 @@ def test_linear_explanation_increase(methods: dict[str, ScoringMethod]) -> None:
 def test_linear_explanation_other_units_and_big_numbers(methods: dict[str, ScoringMethod]) -> None:
     r = run(methods, "linear", spec(unit="persons", baseline=1000.0, target=3000.0), obs(1500.5))
     # (1500.5 - 1000) / 2000 = 0.25025
-    assert r.explanation == "1,500.5 persons (2024) vs baseline 1,000 persons and target 3,000 persons → 0.25, increase wanted"
+    assert r.explanation == (
+        "1,500.5 persons (2024) vs baseline 1,000 persons and target 3,000 persons → 0.25, increase wanted"
+    )
 
 
 def test_linear_maintain(methods: dict[str, ScoringMethod]) -> None:
@@ -116,7 +118,9 @@ def test_linear_range(methods: dict[str, ScoringMethod]) -> None:
     # 0.75 above the range, which is 1.5 wide: 1 - 0.75 / 1.5 = 0.5
     r = run(methods, "linear", s, obs(3.75))
     assert r.score == pytest.approx(0.5)
-    assert r.explanation == "3.75 loans (2024) vs range 1.5 loans–3 loans → 0.50 (distance 0.75 loans, range width 1.5 loans)"
+    assert r.explanation == (
+        "3.75 loans (2024) vs range 1.5 loans–3 loans → 0.50 (distance 0.75 loans, range width 1.5 loans)"
+    )
 
 
 def test_linear_no_data(methods: dict[str, ScoringMethod]) -> None:
@@ -250,7 +254,8 @@ def test_threshold_needs_a_target_above_zero(methods: dict[str, ScoringMethod], 
         (None, 100, 120, True),  # no direction: at or above
     ],
 )
-def test_binary(methods: dict[str, ScoringMethod], direction: str | None, target: float, value: float, met: bool) -> None:
+def test_binary(methods: dict[str, ScoringMethod], direction: str | None, target: float, value: float,
+                met: bool) -> None:
     r = run(methods, "binary", spec(direction=direction, target=target), obs(value))
     assert r.score == (1.0 if met else 0.0)
     assert r.status == ("on-track" if met else "off-track")
@@ -344,7 +349,8 @@ def _score(methods: dict[str, ScoringMethod], name: str, s: IndicatorSpec, value
 
 @settings(deadline=None)  # pure computation; a loaded CI machine must not fail it
 @given(st.sampled_from(METHODS), directed_spec("increase"), finite, finite)
-def test_monotone_for_increase(methods: dict[str, ScoringMethod], name: str, s: IndicatorSpec, v1: float, v2: float) -> None:
+def test_monotone_for_increase(methods: dict[str, ScoringMethod], name: str, s: IndicatorSpec, v1: float,
+                               v2: float) -> None:
     lo, hi = sorted((v1, v2))
     if name == "threshold":
         assume(s.target is not None and s.target > 0)

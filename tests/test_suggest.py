@@ -39,7 +39,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["record", "mm13", "4", "-p", "2022"], "unknown indicator 'mm13' (did you mean 'MM13'?)"),
         (["status", "fa1-t1", "done"], "unknown initiative 'fa1-t1' (did you mean 'FA1-T1'?)"),
         (["history", "mm13"], "no indicator or initiative 'mm13' in this plan (did you mean 'MM13'?)"),
-        (["list", "indicators", "--plan", "Kalundborg-2021"], "unknown plan 'Kalundborg-2021' (did you mean 'kalundborg-2021'?)"),
+        (["list", "indicators", "--plan", "Kalundborg-2021"],
+         "unknown plan 'Kalundborg-2021' (did you mean 'kalundborg-2021'?)"),
         (["report", "coverage", "--format", "htm"],
          "unknown format 'htm' (did you mean 'html'?) (available: csv, html, json, markdown, table, xlsx)"),
         (["import", "cvs", "x.csv"], "unknown data source 'cvs' (did you mean 'csv'?)"),
@@ -87,9 +88,12 @@ def test_a_first_party_plugin_that_is_not_loaded_says_how_to_get_it(db: Path, tm
     assert proc.returncode == 2
     assert "unknown format 'xlsx': the goaltrack-xlsx plugin is installed but not loaded" in proc.stderr
     assert not out.exists()
-    proc = run_cli("--db", db, "import", "jobindsats", tmp_path / "x.csv", env={"GOALTRACK_DISABLE_PLUGINS": "jobindsats"})
+    proc = run_cli("--db", db, "import", "jobindsats", tmp_path / "x.csv",
+                   env={"GOALTRACK_DISABLE_PLUGINS": "jobindsats"})
     assert proc.returncode == 2
-    assert "unknown data source 'jobindsats': the goaltrack-jobindsats plugin is installed but not loaded" in proc.stderr
+    assert (
+        "unknown data source 'jobindsats': the goaltrack-jobindsats plugin is installed but not loaded" in proc.stderr
+    )
 
 
 def test_the_install_hint_for_a_plugin_that_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:

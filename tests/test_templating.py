@@ -74,13 +74,15 @@ def test_override_of_base_applies_to_every_report(db: Path, tmp_path: Path) -> N
 def test_config_templates_dir(db: Path, tmp_path: Path) -> None:
     from report_helpers import invoke
 
-    t = write(tmp_path / "cfgtpl", "budget.md", '{% extends "default:budget.md" %}{% block kicker %}From config{% endblock %}')
+    t = write(tmp_path / "cfgtpl", "budget.md",
+              '{% extends "default:budget.md" %}{% block kicker %}From config{% endblock %}')
     config = tmp_path / "goaltrack.toml"
     config.write_text(f'[reports]\ntemplates_dir = "{t}"\n', encoding="utf-8")
     out = invoke("--config", config, "--db", db, "report", "budget", "--format", "markdown")
     assert "**From config** ·" in out
     # --templates wins over the config.
-    other = write(tmp_path / "cli", "budget.md", '{% extends "default:budget.md" %}{% block kicker %}From CLI{% endblock %}')
+    other = write(tmp_path / "cli", "budget.md",
+                  '{% extends "default:budget.md" %}{% block kicker %}From CLI{% endblock %}')
     out = invoke("--config", config, "--db", db, "report", "budget", "--format", "markdown", "--templates", other)
     assert "**From CLI** ·" in out
 
@@ -100,7 +102,8 @@ def test_prepare_jinja2_environment_hook_reaches_templates(db: Path, tmp_path: P
     plugins.mkdir()
     shutil.copy(TESTS / "plugins" / "jinja_shout.py", plugins)
     t = write(tmp_path / "t", "budget.html",
-              '{% extends "default:budget.html" %}{% block kicker %}{{ "budget"|shout }} by {{ plugin_name }}{% endblock %}')
+              '{% extends "default:budget.html" %}'
+              '{% block kicker %}{{ "budget"|shout }} by {{ plugin_name }}{% endblock %}')
     from report_helpers import invoke
 
     out = invoke("--plugins-dir", plugins, "--db", db, "report", "budget", "--format", "html", "--templates", t)
@@ -129,7 +132,8 @@ def test_plugin_package_templates(db: Path, tmp_path: Path, monkeypatch: pytest.
           "@hookimpl\ndef prepare_jinja2_environment(env):\n    env.globals['tplplug'] = 'yes'\n")
     write(pkg / "templates", "progress.md",
           '{% extends "default:progress.md" %}{% block kicker %}Plugin progress {{ tplplug }}{% endblock %}')
-    write(pkg / "templates", "budget.md", "{% extends 'default:budget.md' %}{% block kicker %}Plugin budget{% endblock %}")
+    write(pkg / "templates", "budget.md",
+          "{% extends 'default:budget.md' %}{% block kicker %}Plugin budget{% endblock %}")
     dist = site / "gt_tplplug-0.1.dist-info"
     write(dist, "METADATA", "Metadata-Version: 2.1\nName: gt-tplplug\nVersion: 0.1\n")
     write(dist, "entry_points.txt", "[goaltrack]\ntplplug = gt_tplplug\n")
@@ -140,7 +144,8 @@ def test_plugin_package_templates(db: Path, tmp_path: Path, monkeypatch: pytest.
 
         assert load_plugins().template_dirs() == [pkg / "templates"]
         assert "**Plugin progress yes** ·" in report(db, "progress", "markdown")
-        user = write(tmp_path / "user", "budget.md", "{% extends 'default:budget.md' %}{% block kicker %}User budget{% endblock %}")
+        user = write(tmp_path / "user", "budget.md",
+                     "{% extends 'default:budget.md' %}{% block kicker %}User budget{% endblock %}")
         assert "**User budget** ·" in report(db, "budget", "markdown", "--templates", user)
         assert "**Plugin budget** ·" in report(db, "budget", "markdown")
     finally:

@@ -263,7 +263,9 @@ def test_dangling_reference_message_names_the_position(tmp_path: Path) -> None:
     )
     p = assert_one_problem(write(tmp_path, text), 18, "initiatives[3].target_groups[1].ref", "")
     assert p.message == "unknown target group 'unge2'"
-    assert str(p) == f"{tmp_path / 'plan.yaml'}:18:15: initiatives[3].target_groups[1].ref: unknown target group 'unge2'"
+    assert str(p) == (
+        f"{tmp_path / 'plan.yaml'}:18:15: initiatives[3].target_groups[1].ref: unknown target group 'unge2'"
+    )
 
 
 def test_schema_and_reference_problems_reported_together(tmp_path: Path) -> None:

@@ -97,7 +97,8 @@ def supersedes_another_indicator(conn: Connection) -> str:
 def superseded_without_successor(conn: Connection) -> str:
     new, old = superseding_pair(conn)
     conn.execute(text("UPDATE measurement SET supersedes_id = NULL WHERE id = :i"), {"i": new})
-    return f"measurement {old} (plan kalundborg-2021, indicator forsikrede-ledige-kalundborg, period 2021M05) is marked superseded but nothing supersedes it"
+    return (f"measurement {old} (plan kalundborg-2021, indicator forsikrede-ledige-kalundborg, period 2021M05) "
+            "is marked superseded but nothing supersedes it")
 
 
 def supersedes_a_current_value(conn: Connection) -> str:
@@ -111,7 +112,8 @@ def superseded_twice(conn: Connection) -> str:
     new, old = superseding_pair(conn)
     later = one(conn, "SELECT id FROM measurement WHERE supersedes_id = :i", i=new)
     conn.execute(text("UPDATE measurement SET supersedes_id = :o WHERE id = :i"), {"o": old, "i": later})
-    return f"measurement {old} (plan kalundborg-2021, indicator forsikrede-ledige-kalundborg, period 2021M05) is superseded by 2 rows"
+    return (f"measurement {old} (plan kalundborg-2021, indicator forsikrede-ledige-kalundborg, period 2021M05) "
+            "is superseded by 2 rows")
 
 
 def no_current_value(conn: Connection) -> str:

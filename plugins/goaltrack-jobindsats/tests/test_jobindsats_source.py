@@ -118,7 +118,8 @@ def test_period_codes_pass_through_unchanged(jobindsats_export) -> None:
 
 def test_full_label_with_colon_and_danish_headers(jobindsats_export) -> None:
     text = "\n".join([
-        f"Område;Periode;Køn;Alder;{LONG};Forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse: Forventet antal",
+        f"Område;Periode;Køn;Alder;{LONG};"
+        "Forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse: Forventet antal",
         "Kalundborg;2021Q1;I alt;16-66 år;1.523,4;1.498,0",
         "Kalundborg;2021Q1;Mænd;16-66 år;801,2;790,3",
     ])

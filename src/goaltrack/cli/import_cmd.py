@@ -18,8 +18,10 @@ from goaltrack.context import AppContext
 @plan_option()
 @click.option("--dry-run", is_flag=True, help="Check and count everything, then roll back.")
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows; write the bad ones to --rejects.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="File for rows skipped by --skip-invalid.")
-@click.option("--option", "-O", "options", multiple=True, metavar="KEY=VALUE", help="An option for the data source (repeatable).")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
+              help="File for rows skipped by --skip-invalid.")
+@click.option("--option", "-O", "options", multiple=True, metavar="KEY=VALUE",
+              help="An option for the data source (repeatable).")
 @click.option("--by", help="Recorded by (default: config [recording] by, else the OS user).")
 @pass_app
 def import_cmd(app: AppContext, source: str, file: Path, plan_slug: str | None, dry_run: bool,

@@ -21,7 +21,8 @@ from goaltrack.vocab import LIST_KINDS
 )
 @output_option()
 @pass_app
-def list_cmd(app: AppContext, kind: str, plan_slug: str | None, level: str | None, fmt: str, output: Path | None) -> None:
+def list_cmd(app: AppContext, kind: str, plan_slug: str | None, level: str | None, fmt: str,
+             output: Path | None) -> None:
     """List the items of one KIND with their links.
 
     Without --plan, items of every loaded plan are listed. In table output an inferred

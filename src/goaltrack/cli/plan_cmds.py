@@ -124,7 +124,8 @@ def plan_show(app: AppContext, slug: str, fmt: str) -> None:
 
         click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
         return
-    for key in ("slug", "title", "organisation", "years", "language", "currency", "amount_unit", "source", "content_hash"):
+    for key in ("slug", "title", "organisation", "years", "language", "currency", "amount_unit", "source",
+                "content_hash"):
         value = detail[key]
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)

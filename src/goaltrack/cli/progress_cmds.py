@@ -53,7 +53,8 @@ def record_cmd(app: AppContext, indicator: str, value: str | None, period: str, 
 @click.option("--note", help="Why; required for at-risk and off-track.")
 @click.option("--by", help="Who records (default: config [recording] by, else the OS user).")
 @pass_app
-def status_cmd(app: AppContext, initiative: str, state: str, plan_slug: str | None, note: str | None, by: str | None) -> None:
+def status_cmd(app: AppContext, initiative: str, state: str, plan_slug: str | None, note: str | None,
+               by: str | None) -> None:
     """Record the STATE of INITIATIVE (appended to its status history)."""
     from goaltrack.settings import recorder_name
     from goaltrack.store.database import plan_id_for

@@ -21,11 +21,13 @@ def report_options(f: F) -> F:
         click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT",
                      help="table, markdown, html, json, csv, or xlsx (with goaltrack-xlsx)."),
         output_option(),
-        click.option("--lang", type=click.Choice(["da", "en"]), help="Language of labels and numbers (default: the plan's)."),
+        click.option("--lang", type=click.Choice(["da", "en"]),
+                     help="Language of labels and numbers (default: the plan's)."),
         click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Directory with templates that override the built-in ones."),
         click.option("--stamp", is_flag=True, help="Print the time of generation (makes output differ between runs)."),
-        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="As of DATE (YYYY-MM-DD): only values for periods that end by then, and statuses "
+        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                     help="As of DATE (YYYY-MM-DD): only values for periods that end by then, and statuses "
                                                                         "recorded by then."),
     ]):
         f = decorator(f)
@@ -58,7 +60,8 @@ def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, out
 
 @report_group.command(name="coverage")
 @report_options
-@click.option("--compare-plan", metavar="SLUG", help="Compare the goals with another loaded plan (e.g. another year's).")
+@click.option("--compare-plan", metavar="SLUG",
+              help="Compare the goals with another loaded plan (e.g. another year's).")
 @click.option("--all-plans", is_flag=True,
               help="Every plan in the database: each plan's goals with their coverage level, and each goal "
                    "across plans.")
@@ -76,7 +79,8 @@ def report_coverage(app: AppContext, **kw: Any) -> None:
 @click.option("--year", type=int, help="The year to report (default: the latest).")
 @click.option("--compare", type=int, help="The year to compare with (default: the one before).")
 @click.option("--kind", type=click.Choice(["budget", "corrected", "actual"]), default="budget", show_default=True)
-@click.option("--compare-plan", metavar="SLUG", help="Take missing years from another loaded plan, matching accounts by code.")
+@click.option("--compare-plan", metavar="SLUG",
+              help="Take missing years from another loaded plan, matching accounts by code.")
 @pass_app
 def report_budget(app: AppContext, **kw: Any) -> None:
     """Budget by account group (hovedkonto, hovedfunktion, funktion), changes between
@@ -97,7 +101,8 @@ def report_progress(app: AppContext, **kw: Any) -> None:
 @plan_option()
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Reference date for stale data (default: the plan's last day).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Reference date for stale data (default: the plan's last day).")
 @pass_app
 def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as_of: dt.datetime | None) -> None:
     """Run the coverage and lint checks on a plan. Exits 0 when clean, 1 when an error

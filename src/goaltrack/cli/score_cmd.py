@@ -13,11 +13,14 @@ from goaltrack.context import AppContext
 
 @click.command(name="score")
 @plan_option()
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Score as of DATE (YYYY-MM-DD): only values for periods that end by then, and "
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Score as of DATE (YYYY-MM-DD): only values for periods that end by then, and "
                    "statuses recorded by then.")
 @click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT", help="table, json or csv.")
-@click.option("--explain", metavar="CODE", help="Print the full calculation for one goal, area, initiative or indicator.")
-@click.option("--all-plans", is_flag=True, help="Score every plan in the database (a table of each plan's national goals).")
+@click.option("--explain", metavar="CODE",
+              help="Print the full calculation for one goal, area, initiative or indicator.")
+@click.option("--all-plans", is_flag=True,
+              help="Score every plan in the database (a table of each plan's national goals).")
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
               help="With --all-plans: score plans in N worker processes; 0 = one per CPU (at most 4), "
                    "1 = in this process, in one transaction. The output is the same.")

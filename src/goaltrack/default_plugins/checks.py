@@ -32,24 +32,16 @@ from goaltrack.settings import DEFAULTS
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
 from goaltrack.store.measurements import latest_values
+from goaltrack.store.plan_queries import PlanItems
 
 
-class _PlanFacts:
+class _PlanFacts(PlanItems):
     """Everything the checks look at, read once per plan (checks share it via settings)."""
 
     def __init__(self, conn: Connection, plan_id: int) -> None:
-        def rows(model: type[Any]) -> list[Any]:
-            t = model.__table__
-            return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
-
-        self.goals, self.areas, self.groups = rows(m.NationalGoal), rows(m.FocusArea), rows(m.TargetGroup)
-        self.initiatives, self.accounts, self.indicators = rows(m.Initiative), rows(m.Account), rows(m.Indicator)
+        super().__init__(conn, plan_id)
         self.links = Links(conn, [plan_id])
         self.latest = latest_values(conn, [i.id for i in self.indicators if not i.computed])
-        self.inits_by_area: dict[int, list[Any]] = {}
-        for i in self.initiatives:
-            if i.focus_area_id is not None:
-                self.inits_by_area.setdefault(i.focus_area_id, []).append(i)
 
     def goal_initiatives(self, goal_id: int) -> set[int]:
         found = {lk.src_id for lk in self.links.into[("national_goal", goal_id)] if lk.src_kind == "initiative"}
@@ -85,7 +77,8 @@ class GoalWithoutInitiative(Check):
         f = facts(conn, plan_id, settings)
         for g in f.goals:
             if not f.goal_initiatives(g.id):
-                yield Finding(self.rule_id, self.severity, f"national goal {g.code} has no initiative", "national_goal", g.code)
+                yield Finding(self.rule_id, self.severity, f"national goal {g.code} has no initiative",
+                              "national_goal", g.code)
 
 
 class GoalWithoutIndicator(Check):
@@ -97,7 +90,8 @@ class GoalWithoutIndicator(Check):
         f = facts(conn, plan_id, settings)
         for g in f.goals:
             if not f.goal_indicators(g.id):
-                yield Finding(self.rule_id, self.severity, f"national goal {g.code} has no indicator", "national_goal", g.code)
+                yield Finding(self.rule_id, self.severity, f"national goal {g.code} has no indicator", "national_goal",
+                              g.code)
 
 
 class InitiativeWithoutIndicator(Check):
@@ -109,7 +103,8 @@ class InitiativeWithoutIndicator(Check):
         f = facts(conn, plan_id, settings)
         for i in f.initiatives:
             if not any(lk.src_kind == "indicator" for lk in f.links.into[("initiative", i.id)]):
-                yield Finding(self.rule_id, self.severity, f"initiative {i.code} has no indicator", "initiative", i.code)
+                yield Finding(self.rule_id, self.severity, f"initiative {i.code} has no indicator", "initiative",
+                              i.code)
 
 
 class IndicatorIncomplete(Check):
@@ -122,11 +117,13 @@ class IndicatorIncomplete(Check):
         for i in f.indicators:
             if not f.links.out[("indicator", i.id)] or i.computed:
                 continue  # context figures measure nothing and need no target
-            lacking = [name for name, value in (("baseline", i.baseline_value), ("direction", i.direction)) if value is None]
+            lacking = [name for name, value in (("baseline", i.baseline_value), ("direction", i.direction))
+                       if value is None]
             if i.target_value is None and i.target_low is None:
                 lacking.insert(1, "target")
             if lacking:
-                yield Finding(self.rule_id, self.severity, f"indicator {i.code} has no {', '.join(lacking)}", "indicator", i.code)
+                yield Finding(self.rule_id, self.severity, f"indicator {i.code} has no {', '.join(lacking)}",
+                              "indicator", i.code)
 
 
 class IndicatorWithoutData(Check):
@@ -156,11 +153,14 @@ class IndicatorStale(Check):
             last = f.latest.get(i.id)
             if last is None or not f.links.out[("indicator", i.id)]:
                 continue
-            end = last.period_end if isinstance(last.period_end, dt.date) else dt.date.fromisoformat(str(last.period_end))
+            end = last.period_end
+            if not isinstance(end, dt.date):
+                end = dt.date.fromisoformat(str(end))
             age = (reference - end).days
             if age > max_age:
                 yield Finding(self.rule_id, self.severity,
-                              f"indicator {i.code}: latest data ({last.period_code}) is {age} days old on {reference.isoformat()} "
+                              f"indicator {i.code}: latest data ({last.period_code}) is {age} days old "
+                              f"on {reference.isoformat()} "
                               f"(allowed: {max_age})", "indicator", i.code)
 
 
@@ -173,7 +173,8 @@ class TargetGroupUnserved(Check):
         f = facts(conn, plan_id, settings)
         for t in f.groups:
             if not any(lk.src_kind == "initiative" for lk in f.links.into[("target_group", t.id)]):
-                yield Finding(self.rule_id, self.severity, f"target group {t.code} ({t.name}) is served by no initiative",
+                yield Finding(self.rule_id, self.severity,
+                              f"target group {t.code} ({t.name}) is served by no initiative",
                               "target_group", t.code)
 
 
@@ -185,7 +186,8 @@ class AnnualAreaWithoutGoal(Check):
     def run(self, conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> Iterable[Finding]:
         f = facts(conn, plan_id, settings)
         for a in f.areas:
-            if a.level == "annual" and not any(lk.dst_kind == "national_goal" for lk in f.links.out[("focus_area", a.id)]):
+            if a.level == "annual" and not any(lk.dst_kind == "national_goal"
+                                               for lk in f.links.out[("focus_area", a.id)]):
                 yield Finding(self.rule_id, self.severity, f"annual focus area {a.code} is linked to no national goal",
                               "focus_area", a.code)
 
@@ -205,7 +207,8 @@ class AccountUnlinked(Check):
         }
         for a in f.accounts:
             if a.id in funded and not f.links.out[("account", a.id)]:
-                yield Finding(self.rule_id, self.severity, f"account {a.code} {a.name} has budget but no link", "account", a.code)
+                yield Finding(self.rule_id, self.severity, f"account {a.code} {a.name} has budget but no link",
+                              "account", a.code)
 
 
 class _DeclaredTotals(Check):
@@ -220,13 +223,15 @@ class _DeclaredTotals(Check):
             .select_from(bt.join(at, at.c.id == bt.c.account_id)).where(at.c.plan_id == plan_id)
         ))
         for t in conn.execute(select(dt_).where(dt_.c.plan_id == plan_id).order_by(dt_.c.position)):
-            mine = [r.amount for r in lines if r.year == t.year and r.kind == t.kind and (t.accounts is None or r.code in t.accounts)]
+            mine = [r.amount for r in lines if r.year == t.year and r.kind == t.kind
+                    and (t.accounts is None or r.code in t.accounts)]
             result = reconcile(t.amount, sum(mine), len(mine))
             if result["verdict"] == self.verdict:
                 yield Finding(
                     self.rule_id, self.severity,
-                    f"declared total '{t.label}' {t.year} ({t.kind}) is {t.amount:g} as printed; its {len(mine)} lines sum to "
-                    f"{result['computed']:g} (difference {result['difference']:+g}, rounding tolerance ±{result['tolerance']:g})",
+                    f"declared total '{t.label}' {t.year} ({t.kind}) is {t.amount:g} as printed; "
+                    f"its {len(mine)} lines sum to {result['computed']:g} (difference {result['difference']:+g}, "
+                    f"rounding tolerance ±{result['tolerance']:g})",
                     "declared_total", f"{t.label} {t.year}",
                 )
 

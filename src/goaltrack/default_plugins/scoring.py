@@ -69,7 +69,8 @@ class Linear(ScoringMethod):
         if spec.direction == "range" and spec.target_range:
             return _range_score(spec, obs)
         if spec.baseline is None or spec.target is None:
-            return no_data(spec, f"{fmt(obs.value, spec.unit)} ({obs.period}), but no baseline and target to score against")
+            return no_data(spec,
+                           f"{fmt(obs.value, spec.unit)} ({obs.period}), but no baseline and target to score against")
         b, t, v = spec.baseline, spec.target, obs.value
         wanted = spec.direction or ("increase" if t > b else "decrease")
         if wanted == "maintain" or t == b:

@@ -170,7 +170,8 @@ class CsvSource(DataSource):
                 except StopIteration:
                     break
                 except csv.Error as exc:
-                    why = BARE_CR if "new-line character seen in unquoted field" in str(exc) else f"malformed CSV: {exc}"
+                    bare_cr = "new-line character seen in unquoted field" in str(exc)
+                    why = BARE_CR if bare_cr else f"malformed CSV: {exc}"
                     yield RejectedRow(reader.line_num + 1, why)
                     break
                 except UnicodeDecodeError as exc:

@@ -152,7 +152,8 @@ def score_indicators(
         spec = indicator_spec(r, on_track=limits.on_track, at_risk=limits.at_risk)
         name = data.method_of[r.id]
         if name not in methods:
-            raise UsageError(f"indicator {r.code}: unknown scoring method '{name}' (available: {', '.join(sorted(methods))})")
+            raise UsageError(f"indicator {r.code}: unknown scoring method '{name}' (available: "
+                             f"{', '.join(sorted(methods))})")
         example = False
         if r.computed:
             obs = _computed(conn, plugins, kinds, plan_id, r, spec, as_of)
@@ -186,7 +187,8 @@ def _computed(
     """A computed indicator's values from its plugin, up to ``as_of``, oldest first."""
     kind = kinds.get(r.computed or "")
     if kind is None:
-        raise UsageError(f"indicator {r.code}: unknown computed indicator '{r.computed}' (available: {', '.join(sorted(kinds))})")
+        raise UsageError(f"indicator {r.code}: unknown computed indicator '{r.computed}' (available: "
+                         f"{', '.join(sorted(kinds))})")
     obs = []
     for v in kind.compute(conn, plan_id, spec):
         if not isinstance(v, ComputedValue):
@@ -258,7 +260,8 @@ def roll_up_plan(
     for r in annual_first:
         node = Node("focus_area", r.code, r.title)
         if r.level == "annual":
-            node.children = [Edge(initiatives[i], 1.0, "explicit") for i in by_area[r.id] if initiatives[i].status != "cancelled"]
+            node.children = [Edge(initiatives[i], 1.0, "explicit") for i in by_area[r.id]
+                             if initiatives[i].status != "cancelled"]
         else:
             node.children = [
                 Edge(areas[lk.src_id], weight_of(lk.weight), lk.basis)
@@ -291,7 +294,8 @@ def indicator_spec(row: Any, *, on_track: float, at_risk: float) -> IndicatorSpe
         code=row.code, name=row.name, unit=row.unit, direction=row.direction,
         baseline=row.baseline_value, baseline_period=row.baseline_period,
         target=row.target_value, target_period=row.target_period,
-        target_range=(row.target_low, row.target_high) if row.target_low is not None and row.target_high is not None else None,
+        target_range=(row.target_low,
+                      row.target_high) if row.target_low is not None and row.target_high is not None else None,
         target_type=scoring.get("target_type"),
         on_track=float(thresholds.get("on_track", on_track)),
         at_risk=float(thresholds.get("at_risk", at_risk)),

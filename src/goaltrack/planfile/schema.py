@@ -124,7 +124,8 @@ class IndicatorLinkSpec(_OneTarget):
 
 
 class PlanHeader(_Model):
-    slug: Annotated[str, BeforeValidator(_written_as_text), Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=80)] = Field(
+    slug: Annotated[str, BeforeValidator(_written_as_text),
+                    Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=80)] = Field(
         description="Stable identifier of the plan, e.g. 'kalundborg-2021'."
     )
     title: str

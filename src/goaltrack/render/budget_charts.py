@@ -121,13 +121,15 @@ def budget_changes(data: dict[str, Any], fmt: Formatter) -> Markup:
         v = float(a["change"])
         colour = INCREASE if v >= 0 else DECREASE
         x = label_w + 10 + zero + min(0.0, v) * per
-        tip = f"{a['code']} {a.get('name') or ''}: {fmt.signed(v, decimals=0)} ({fmt.percent(a.get('change_pct'), signed=True)})"
+        pct = fmt.percent(a.get("change_pct"), signed=True)
+        tip = f"{a['code']} {a.get('name') or ''}: {fmt.signed(v, decimals=0)} ({pct})"
         body.append(
             f"<g>{_tip(tip)}"
             + _text(0, y + 16, a["code"], font_weight="bold", font_size=12)
             + _text(56, y + 16, _clip(a.get("name") or "", 40), font_size=12)
             + _el("rect", x=x, y=y + 4, width=max(abs(v) * per, 1.0), height=16.0, rx=2, fill=colour)
-            + _text(width, y + 16, f"{fmt.signed(v, decimals=0)}  ({fmt.percent(a.get('change_pct'), signed=True, empty='–')})",
+            + _text(width, y + 16,
+                    f"{fmt.signed(v, decimals=0)}  ({fmt.percent(a.get('change_pct'), signed=True, empty='–')})",
                     text_anchor="end", font_size=12, fill=colour)
             + "</g>"
         )

@@ -185,7 +185,8 @@ def _budget_tables(flat: list[dict[str, Any]], groups: list[dict[str, Any]], rec
     rec_cols = [Column("label", "Declared total"), Column("year", "Year"), Column("declared", "As printed", "number"),
                 Column("computed", "Sum of lines", "number"), Column("difference", "Difference", "number"),
                 Column("tolerance", "Rounding tolerance", "number"), Column("verdict", "Verdict")]
-    rec_rows = [(r["label"], str(r["year"]), r["declared"], r["computed"], r["difference"], r["tolerance"], r["verdict"])
+    rec_rows = [(r["label"], str(r["year"]), r["declared"], r["computed"], r["difference"], r["tolerance"],
+                 r["verdict"])
                 for r in reconciliation]
     return [
         Table("accounts", "Accounts", cols, rows),

@@ -26,9 +26,10 @@ from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
 from goaltrack.reports.common import REPORT_SCHEMA_VERSION, envelope, plan_meta
 from goaltrack.reports.findings import finding_json
-from goaltrack.reports.reach import Reach, initiatives_by_area, level_counts, norm_title, reach_rows
+from goaltrack.reports.reach import Reach, level_counts, norm_title, reach_rows
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
+from goaltrack.store.plan_queries import PlanItems, initiatives_by_area
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins
@@ -62,22 +63,15 @@ def build_coverage(
     return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
 
 
-class _PlanItems:
-    """One plan's goals, focus areas, target groups, initiatives, accounts and indicators
-    (whole rows, in plan order), and each kind by id."""
+class _PlanItems(PlanItems):
+    """The plan's items, and each kind by id."""
 
     def __init__(self, conn: Connection, plan_id: int) -> None:
-        def rows(model: type[Any]) -> list[Any]:
-            t = model.__table__
-            return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
-
-        self.goals, self.areas, self.groups = rows(m.NationalGoal), rows(m.FocusArea), rows(m.TargetGroup)
-        self.initiatives, self.accounts, self.indicators = rows(m.Initiative), rows(m.Account), rows(m.Indicator)
+        super().__init__(conn, plan_id)
         self.area_by_id = {a.id: a for a in self.areas}
         self.ini_by_id = {i.id: i for i in self.initiatives}
         self.ind_by_id = {i.id: i for i in self.indicators}
         self.acc_by_id = {a.id: a for a in self.accounts}
-        self.inits_by_area = initiatives_by_area(self.initiatives)
 
 
 def _budget_by_account(conn: Connection, account_ids: list[int]) -> dict[int, dict[str, float]]:
@@ -117,7 +111,8 @@ class _GoalEntries:
         return {
             "code": g.code, "title": g.title, "new": bool(g.new),
             "coverage": reach.level(with_data),
-            "focus_areas": [{"code": a.code, "title": a.title, "level": a.level, "basis": lk.basis} for a, lk in reach.areas],
+            "focus_areas": [{"code": a.code, "title": a.title, "level": a.level, "basis": lk.basis}
+                            for a, lk in reach.areas],
             "initiatives": [
                 {"code": items.ini_by_id[i].code, "title": items.ini_by_id[i].title, "basis": info["basis"],
                  "via": info["via"], "status": self.ini_nodes[items.ini_by_id[i].code].status}
@@ -177,7 +172,8 @@ def _matrices(goals: _GoalEntries, entries: list[dict[str, Any]]) -> tuple[dict[
         "columns": [{"code": a.code, "title": a.title, "level": a.level} for a in items.areas],
         "rows": [
             {"goal": g.code, "cells": [
-                _cell(goals.links, "focus_area", a.id, g.id, len(items.inits_by_area.get(a.id, []))) for a in items.areas
+                _cell(goals.links, "focus_area", a.id, g.id,
+                      len(items.inits_by_area.get(a.id, []))) for a in items.areas
             ]}
             for g in items.goals
         ],
@@ -217,7 +213,8 @@ def _coverage_tables(entries: list[dict[str, Any]], goals: _GoalEntries, matrix_
     ]
     tg_cols = [Column("goal", "Goal")] + [Column(t.code, t.code, "int") for t in goals.items.groups]
     tg_rows = [(r["goal"], *[c["initiatives"] or None for c in r["cells"]]) for r in matrix_groups["rows"]]
-    gap_cols = [Column("rule", "Rule"), Column("severity", "Severity"), Column("item", "Item"), Column("message", "Message")]
+    gap_cols = [Column("rule", "Rule"), Column("severity", "Severity"), Column("item", "Item"),
+                Column("message", "Message")]
     gap_rows = [(f.rule_id, f.severity, f.item_code or "", f.message) for f in findings]
     return [
         Table("goals", "National goals", goal_cols, goal_rows),
@@ -228,7 +225,8 @@ def _coverage_tables(entries: list[dict[str, Any]], goals: _GoalEntries, matrix_
 
 
 def _cell(links: Links, kind: str, area_id: int, goal_id: int, initiatives: int) -> dict[str, Any]:
-    link = next((lk for lk in links.out[(kind, area_id)] if lk.dst_kind == "national_goal" and lk.dst_id == goal_id), None)
+    link = next((lk for lk in links.out[(kind, area_id)] if lk.dst_kind == "national_goal" and lk.dst_id == goal_id),
+                None)
     return {"basis": link.basis if link else None, "initiatives": initiatives if link else 0}
 
 
@@ -245,11 +243,13 @@ def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[s
     """Goals of another plan (another year) matched by title, as the goal catalogue keys them."""
     pt, gt = m.table_of(m.Plan), m.table_of(m.NationalGoal)
     other = conn.execute(select(pt.c.slug, pt.c.years).where(pt.c.id == other_id)).one()
-    theirs = {norm_title(r.title): r for r in conn.execute(select(gt).where(gt.c.plan_id == other_id).order_by(gt.c.position))}
+    theirs = {norm_title(r.title): r
+              for r in conn.execute(select(gt).where(gt.c.plan_id == other_id).order_by(gt.c.position))}
     mine = {norm_title(e["title"]): e for e in entries}
     return {
         "plan": other.slug, "years": list(other.years),
-        "in_both": [{"code": e["code"], "other_code": theirs[k].code, "title": e["title"]} for k, e in mine.items() if k in theirs],
+        "in_both": [{"code": e["code"], "other_code": theirs[k].code, "title": e["title"]} for k, e in mine.items()
+                    if k in theirs],
         "only_here": [{"code": e["code"], "title": e["title"]} for k, e in mine.items() if k not in theirs],
         "only_there": [{"code": r.code, "title": r.title} for k, r in theirs.items() if k not in mine],
     }
@@ -271,7 +271,8 @@ def build_national_coverage(conn: Connection, options: RenderOptions) -> Report:
     plans_out: list[dict[str, Any]] = []
     for plan in conn.execute(select(pt.c.id, pt.c.slug, pt.c.title).order_by(pt.c.slug)).all():
         links = Links(conn, [plan.id])
-        goals, areas, initiatives = (reach_rows(conn, model, plan.id) for model in (m.NationalGoal, m.FocusArea, m.Initiative))
+        goals, areas, initiatives = (reach_rows(conn, model, plan.id)
+                                     for model in (m.NationalGoal, m.FocusArea, m.Initiative))
         area_by_id = {a.id: a for a in areas}
         ini_by_id = {i.id: i for i in initiatives}
         inits_by_area = initiatives_by_area(initiatives)

@@ -74,7 +74,9 @@ def _goals(conn: Connection, plans: dict[int, str], links: Links) -> tuple[list[
     return data, Table("national_goals", "National goals", cols, rows)
 
 
-def _areas(conn: Connection, plans: dict[int, str], links: Links, *, level: str | None) -> tuple[list[dict[str, Any]], Table]:
+def _areas(
+    conn: Connection, plans: dict[int, str], links: Links, *, level: str | None
+) -> tuple[list[dict[str, Any]], Table]:
     inits: dict[int, list[str]] = defaultdict(list)
     for i in _items(conn, m.Initiative, plans):
         if i.focus_area_id is not None:

@@ -58,7 +58,9 @@ def build_progress(
         node = nodes[i.code]
         ind_entries.append({
             "code": i.code, "name": i.name, "unit": i.unit, "direction": i.direction, "area": i.area,
-            "baseline": {"value": i.baseline_value, "period": i.baseline_period} if i.baseline_value is not None else None,
+            "baseline": (
+                {"value": i.baseline_value, "period": i.baseline_period} if i.baseline_value is not None else None
+            ),
             "target": {"value": i.target_value, "period": i.target_period} if i.target_value is not None else None,
             "target_range": [i.target_low, i.target_high] if i.target_low is not None else None,
             "source": (i.source or {}).get("title"), "computed": i.computed,
@@ -66,6 +68,18 @@ def build_progress(
             "status": node.status, "method": node.method, "explanation": node.explanation,
             "example_data": any(p["example_data"] for p in series.get(i.id, [])),
         })
+    ini_entries = _initiative_entries(conn, plan_id)
+    example = any(e["example_data"] for e in ind_entries) or any(
+        h["example_data"] for e in ini_entries for h in e["history"]
+    )
+    meta["example_data"] = example
+    data = envelope(meta, indicators=ind_entries, initiatives=ini_entries, example_data=example)
+    tables = _progress_tables(ind_entries, ini_entries)
+    return Report("progress", f"Progress: {meta['plan_title']}", data, tables, meta)
+
+
+def _initiative_entries(conn: Connection, plan_id: int) -> list[dict[str, Any]]:
+    """Each initiative with its status history (oldest first) and its current status."""
     nt, st = m.table_of(m.Initiative), m.table_of(m.InitiativeStatus)
     initiatives = list(conn.execute(select(nt).where(nt.c.plan_id == plan_id).order_by(nt.c.position, nt.c.code)))
     sq = select(st).where(st.c.initiative_id.in_([i.id for i in initiatives])).order_by(st.c.recorded_at, st.c.id)
@@ -75,17 +89,16 @@ def build_progress(
             "status": r.status, "note": r.note, "recorded_by": r.recorded_by, "recorded_at": _iso(r.recorded_at),
             "example_data": r.origin == EXAMPLE_SOURCE,
         })
-    area_codes = dict(conn.execute(
-        select(m.table_of(m.FocusArea).c.id, m.table_of(m.FocusArea).c.code).where(m.table_of(m.FocusArea).c.plan_id == plan_id)
-    ).all())
-    ini_entries = [
+    ft = m.table_of(m.FocusArea)
+    area_codes = dict(conn.execute(select(ft.c.id, ft.c.code).where(ft.c.plan_id == plan_id)).all())
+    return [
         {"code": i.code, "title": i.title, "focus_area": area_codes.get(i.focus_area_id), "declared_status": i.status,
          "status": history[i.id][-1]["status"] if history[i.id] else i.status, "history": history[i.id]}
         for i in initiatives
     ]
-    example = any(e["example_data"] for e in ind_entries) or any(h["example_data"] for e in ini_entries for h in e["history"])
-    meta["example_data"] = example
-    data = envelope(meta, indicators=ind_entries, initiatives=ini_entries, example_data=example)
+
+
+def _progress_tables(ind_entries: list[dict[str, Any]], ini_entries: list[dict[str, Any]]) -> list[Table]:
     ind_cols = [Column("code", "Indicator"), Column("name", "Name"), Column("unit", "Unit"),
                 Column("baseline", "Baseline", "number"), Column("target", "Target", "number"),
                 Column("latest", "Latest", "number"), Column("period", "Period"), Column("score", "Score", "number"),
@@ -93,7 +106,8 @@ def build_progress(
     ind_rows = []
     for e in ind_entries:
         last = next((p for p in reversed(e["series"]) if p["value"] is not None and p["kind"] == "observed"), None)
-        ind_rows.append((e["code"], e["name"], e["unit"], (e["baseline"] or {}).get("value"), (e["target"] or {}).get("value"),
+        ind_rows.append((e["code"], e["name"], e["unit"], (e["baseline"] or {}).get("value"),
+                         (e["target"] or {}).get("value"),
                          last["value"] if last else None, last["period"] if last else "", e["score"],
                          e["status"] + (" (example data)" if e["example_data"] else ""), e["explanation"]))
     series_cols = [Column("indicator", "Indicator"), Column("period", "Period"), Column("end", "Period end", "date"),
@@ -104,9 +118,8 @@ def build_progress(
                    Column("recorded_by", "By"), Column("note", "Note")]
     status_rows = [(e["code"], h["status"], h["recorded_at"], h["recorded_by"], h["note"] or "")
                    for e in ini_entries for h in e["history"]]
-    tables = [
+    return [
         Table("indicators", "Indicators", ind_cols, ind_rows),
         Table("series", "Indicator series", series_cols, series_rows),
         Table("statuses", "Initiative status history", status_cols, status_rows),
     ]
-    return Report("progress", f"Progress: {meta['plan_title']}", data, tables, meta)

@@ -4,7 +4,6 @@ that follows."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
@@ -36,14 +35,6 @@ def reach_rows(conn: Connection, model: type[Any], plan_id: int) -> list[Any]:
     t = model.__table__
     columns = [t.c.id, t.c.code] + [t.c[c] for c in ("title", "level", "focus_area_id") if c in t.c]
     return list(conn.execute(select(*columns).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)).all())
-
-
-def initiatives_by_area(initiatives: list[Any]) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = defaultdict(list)
-    for i in initiatives:
-        if i.focus_area_id is not None:
-            out[i.focus_area_id].append(i)
-    return out
 
 
 class Reach:
@@ -78,7 +69,8 @@ class Reach:
                         self.accounts[lk.src_id] = {"share": lk.share, "basis": lk.basis, "via": via}
 
     def level(self, indicators_with_data: int) -> str:
-        return coverage_level(len(self.initiatives), indicators_with_data, bool(self.areas or self.initiatives or self.indicators))
+        return coverage_level(len(self.initiatives), indicators_with_data,
+                              bool(self.areas or self.initiatives or self.indicators))
 
 
 def norm_title(text: str) -> str:

@@ -39,7 +39,8 @@ Builder = Callable[[Connection, "Plugins", ReportRequest], Report]
 def _coverage(conn: Connection, plugins: Plugins, r: ReportRequest) -> Report:
     from goaltrack.reports.coverage import build_coverage
 
-    return build_coverage(conn, plugins, r.plan_id, r.options, settings=dict(r.settings), compare_plan_id=r.compare_plan_id)
+    return build_coverage(conn, plugins, r.plan_id, r.options, settings=dict(r.settings),
+                          compare_plan_id=r.compare_plan_id)
 
 
 def _budget(conn: Connection, plugins: Plugins, r: ReportRequest) -> Report:

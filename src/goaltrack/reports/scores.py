@@ -35,7 +35,8 @@ def scores_report(scores: PlanScores) -> Report:
 
     for g in scores.goals:
         walk(g, 0, ())
-    cols = [Column("code", "Code"), Column("kind", "Kind"), Column("title", "Title"), Column("score", "Score", "number"),
+    cols = [Column("code", "Code"), Column("kind", "Kind"), Column("title", "Title"),
+            Column("score", "Score", "number"),
             Column("status", "Status"), Column("data", "With data"), Column("example", "Data")]
     data = {
         "plan": scores.plan_slug, "as_of": scores.as_of.isoformat() if scores.as_of else None,
@@ -51,7 +52,8 @@ def scores_report_all(summaries: Iterable[dict[str, Any]], as_of: dt.date | None
     goals with their scores (:func:`goals_summary`; ``score --plan SLUG`` gives one plan's
     whole tree)."""
     plans = list(summaries)
-    cols = [Column("plan", "Plan"), Column("code", "Goal"), Column("title", "Title"), Column("score", "Score", "number"),
+    cols = [Column("plan", "Plan"), Column("code", "Goal"), Column("title", "Title"),
+            Column("score", "Score", "number"),
             Column("status", "Status"), Column("data", "With data"), Column("example", "Data")]
     rows = [
         (p["plan"], g["code"], _short(g["title"]), None if g["score"] is None else round(g["score"], 2), g["status"],

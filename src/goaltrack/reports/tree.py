@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
+from goaltrack.store.plan_queries import PlanItems
 
 WIDTH = 100
 INFERRED = " (inferred)"
@@ -46,19 +47,14 @@ class _Tree:
         self.links = Links(conn, [plan_id])
         self.width = width
 
-        def rows(model: type[Any]) -> list[Any]:
-            t = model.__table__
-            return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
-
-        self.goals, self.areas, self.inits = rows(m.NationalGoal), rows(m.FocusArea), rows(m.Initiative)
-        self.groups = {r.id: r for r in rows(m.TargetGroup)}
-        self.accounts = {r.id: r for r in rows(m.Account)}
-        self.indicators = {r.id: r for r in rows(m.Indicator)}
+        items = PlanItems(conn, plan_id)
+        self.goals, self.areas, self.inits = items.goals, items.areas, items.initiatives
+        self.groups = {r.id: r for r in items.groups}
+        self.accounts = {r.id: r for r in items.accounts}
+        self.indicators = {r.id: r for r in items.indicators}
         self.areas_by_id = {a.id: a for a in self.areas}
         self.inits_by_id = {i.id: i for i in self.inits}
-        self.inits_by_area: dict[int | None, list[Any]] = {}
-        for i in self.inits:
-            self.inits_by_area.setdefault(i.focus_area_id, []).append(i)
+        self.inits_by_area = items.inits_by_area
         self.lines: list[str] = [f"{plan.title} — {plan.organisation} ({plan.slug})"]
         if plan.synthetic:
             self.lines[0] += " [SYNTHETIC EXAMPLE DATA]"
@@ -137,7 +133,8 @@ class _Tree:
             elif link.src_kind == "initiative":
                 ini = self.inits_by_id[link.src_id]
                 self.reached_inits.add(ini.id)
-                self.initiative_children(self.add(prefix, last, f"initiative {ini.code}: {ini.title}{_basis(link)}"), ini)
+                self.initiative_children(self.add(prefix, last, f"initiative {ini.code}: {ini.title}{_basis(link)}"),
+                                         ini)
             else:
                 self.add(prefix, last, self._indicator(link))
 

@@ -191,7 +191,8 @@ class Stager:
     def duplicates(self) -> list[tuple[int, str, int, int]]:
         """(indicator_id, period_code, first line, repeated line) for pairs given twice."""
         if self.dialect == "sqlite":
-            q = f"SELECT indicator_id, period_code, dup_first, dup_line FROM {STAGING} WHERE dup_line IS NOT NULL ORDER BY dup_line"
+            q = (f"SELECT indicator_id, period_code, dup_first, dup_line FROM {STAGING} "
+                 "WHERE dup_line IS NOT NULL ORDER BY dup_line")
         else:
             q = (
                 f"SELECT indicator_id, min(period_code), min(line), max(line) FROM {STAGING} "

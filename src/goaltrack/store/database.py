@@ -76,7 +76,8 @@ def _sqlite_on_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         # WAL is written into the file: switch it on for goaltrack's databases and new empty
         # ones, never for another program's SQLite file that --db points at by mistake.
-        cur.execute("SELECT count(*), count(CASE WHEN name = 'plan' THEN 1 END) FROM sqlite_master WHERE type = 'table'")
+        cur.execute("SELECT count(*), count(CASE WHEN name = 'plan' THEN 1 END) FROM sqlite_master "
+                    "WHERE type = 'table'")
         tables, ours = cur.fetchone()
         if not tables or ours:
             try:

@@ -363,7 +363,8 @@ def _more(result: ImportResult) -> list[Problem]:
     hidden = result.rejected - len(result.problems)
     if hidden > 0:
         return [Problem(f"... and {hidden:,} more invalid rows; nothing was imported", file=result.file)]
-    return [Problem("nothing was imported (fix the rows above, or use --skip-invalid --rejects FILE)", file=result.file)]
+    return [Problem("nothing was imported (fix the rows above, or use --skip-invalid --rejects FILE)",
+                    file=result.file)]
 
 
 def _bad_row(source: DataSource, item: object) -> PluginError:

@@ -68,3 +68,28 @@ def reference_date(conn: Connection, plan_id: int, as_of: dt.date | None) -> dt.
     t = m.table_of(m.Plan)
     years = conn.execute(select(t.c.years).where(t.c.id == plan_id)).scalar_one()
     return dt.date(max(years), 12, 31)
+
+
+class PlanItems:
+    """One plan's national goals, focus areas, target groups, initiatives, accounts and
+    indicators: whole rows, in plan order (position, then code), read once; and the
+    initiatives under each focus area. What the coverage report, the checks and the tree
+    all walk."""
+
+    def __init__(self, conn: Connection, plan_id: int) -> None:
+        def rows(model: type[Any]) -> list[Any]:
+            t = m.table_of(model)
+            return list(conn.execute(select(t).where(t.c.plan_id == plan_id).order_by(t.c.position, t.c.code)))
+
+        self.goals, self.areas, self.groups = rows(m.NationalGoal), rows(m.FocusArea), rows(m.TargetGroup)
+        self.initiatives, self.accounts, self.indicators = rows(m.Initiative), rows(m.Account), rows(m.Indicator)
+        self.inits_by_area = initiatives_by_area(self.initiatives)
+
+
+def initiatives_by_area(initiatives: list[Any]) -> dict[int, list[Any]]:
+    """Focus area id -> its initiatives, in the order given."""
+    out: dict[int, list[Any]] = {}
+    for i in initiatives:
+        if i.focus_area_id is not None:
+            out.setdefault(i.focus_area_id, []).append(i)
+    return out

@@ -89,7 +89,8 @@ class _PlanRows:
 
     def refs(self, kind: str, item_id: int, dst_kind: str) -> list[s.LinkSpec]:
         return [
-            s.LinkSpec(ref=self.code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note, weight=lk.weight)
+            s.LinkSpec(ref=self.code_of[dst_kind][lk.dst_id], basis=lk.basis, quote=lk.quote, note=lk.note,
+                       weight=lk.weight)
             for lk in self.links[(kind, item_id)]
             if lk.dst_kind == dst_kind
         ]
@@ -142,14 +143,7 @@ def _read_plan(session: Session, plan_id: int) -> _PlanRows:
 
     measurements: dict[int, list[m.Measurement]] = defaultdict(list)
     ind_ids = [i.id for i in indicators]
-    for meas in session.exec(
-        select(m.Measurement)
-        .where(
-            col(m.Measurement.indicator_id).in_(ind_ids),
-            col(m.Measurement.origin).like("plan:%"),
-        )
-        .order_by(col(m.Measurement.id))
-    ):
+    for meas in session.exec(m.plan_file_measurements(ind_ids)):
         measurements[meas.indicator_id].append(meas)
     totals = list(session.exec(
         select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id).order_by(col(m.DeclaredTotal.position))

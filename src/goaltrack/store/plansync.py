@@ -160,7 +160,8 @@ def _indicator_fields(ind: s.IndicatorSpec, position: int) -> dict[str, Any]:
 def _desired_links(plan: s.PlanFile, ids: dict[str, dict[str, int]]) -> dict[tuple[str, int, str, int], dict[str, Any]]:
     out: dict[tuple[str, int, str, int], dict[str, Any]] = {}
 
-    def add(src_kind: str, src: str, dst_kind: str, dst: str, link: Any, position: int, share: float | None = None) -> None:
+    def add(src_kind: str, src: str, dst_kind: str, dst: str, link: Any, position: int,
+            share: float | None = None) -> None:
         out[(src_kind, ids[src_kind][src], dst_kind, ids[dst_kind][dst])] = {
             "basis": link.basis, "quote": link.quote, "note": link.note,
             "weight": getattr(link, "weight", None), "share": share, "position": position,
@@ -195,13 +196,15 @@ def _sync_links(session: Session, result: LoadResult, plan: s.PlanFile, plan_id:
         session.exec(select(m.Link).where(col(m.Link.plan_id) == plan_id)),
         ("src_kind", "src_id", "dst_kind", "dst_id"),
         _desired_links(plan, ids),
-        lambda key, values: m.Link(plan_id=plan_id, src_kind=key[0], src_id=key[1], dst_kind=key[2], dst_id=key[3], **values),
+        lambda key, values: m.Link(plan_id=plan_id, src_kind=key[0], src_id=key[1], dst_kind=key[2], dst_id=key[3],
+                                   **values),
         lambda key: f"{names[key[0]].get(key[1], key[1])}->{names[key[2]].get(key[3], key[3])}",
         prune=prune,
     )
 
 
-def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, accounts: dict[str, int], *, prune: bool) -> None:
+def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, accounts: dict[str, int], *,
+                 prune: bool) -> None:
     codes = {v: k for k, v in accounts.items()}
     _sync_keyed(
         session, result, "budget_line",
@@ -223,7 +226,8 @@ def _sync_totals(session: Session, result: LoadResult, plan: s.PlanFile, plan_id
         session.exec(select(m.DeclaredTotal).where(col(m.DeclaredTotal.plan_id) == plan_id)),
         ("label", "year", "kind"),
         {
-            (t.label, t.year, t.kind): {"amount": t.amount, "accounts": t.accounts, "source": _dump(t.source), "position": i}
+            (t.label, t.year, t.kind): {"amount": t.amount, "accounts": t.accounts, "source": _dump(t.source),
+                                        "position": i}
             for i, t in enumerate(plan.declared_totals)
         },
         lambda key, values: m.DeclaredTotal(plan_id=plan_id, label=key[0], year=key[1], kind=key[2], **values),
@@ -241,14 +245,7 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
     """
     ind_ids = [indicators[ind.code] for ind in plan.indicators]
     current: dict[tuple[int, str], m.Measurement] = {}
-    for r in session.exec(
-        select(m.Measurement)
-        .where(
-            col(m.Measurement.indicator_id).in_(ind_ids),
-            col(m.Measurement.origin).like("plan:%"),
-        )
-        .order_by(col(m.Measurement.id))
-    ):
+    for r in session.exec(m.plan_file_measurements(ind_ids)):
         current[(r.indicator_id, r.period_code)] = r
     in_file: set[tuple[int, str]] = set()
     now = _now()
@@ -320,7 +317,8 @@ def _prune_items(session: Session, result: LoadResult, plan_id: int, ids: dict[s
             )
         )
         if kind == "focus_area":
-            session.execute(update(m.Initiative).where(col(m.Initiative.focus_area_id) == item_id).values(focus_area_id=None))
+            orphaned = update(m.Initiative).where(col(m.Initiative.focus_area_id) == item_id)
+            session.execute(orphaned.values(focus_area_id=None))
         if kind == "account":
             session.execute(delete(m.BudgetLine).where(col(m.BudgetLine.account_id) == item_id))
         item_table = m.table_of(m.ITEM_TABLES[kind])

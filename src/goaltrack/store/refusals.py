@@ -62,7 +62,8 @@ def refusal(exc: BaseException, path: Path | None, name: str, busy_timeout_ms: i
         return DataError(f"{name}: {_read_only(path, reason)}")
     if kind == _SQLITE_FULL:
         where = "the disk" if path is not None else "the database server's disk"
-        return DataError(f"{name}: {where} is full ({reason}); nothing was saved: free some space and run the command again")
+        return DataError(f"{name}: {where} is full ({reason}); nothing was saved: "
+                         "free some space and run the command again")
     if kind == _SQLITE_IOERR:
         detail = getattr(orig, "sqlite_errorname", None) or reason
         return DataError(
@@ -124,4 +125,5 @@ def _cannot_open(path: Path | None, reason: str) -> str:
                 return f"cannot create the database: its folder {folder} is read-only; check the folder's permissions"
         elif not os.access(path, os.R_OK):
             return "cannot open the database: the file is not readable; check its permissions"
-    return f"cannot open the database ({reason}); check the permissions of the file, its -wal and -shm files and its folder"
+    return (f"cannot open the database ({reason}); "
+            "check the permissions of the file, its -wal and -shm files and its folder")

@@ -98,7 +98,8 @@ def latest_statuses(conn: Connection, ids: list[int], as_of: dt.date | None) -> 
     st = m.table_of(m.InitiativeStatus)
     q = select(
         st.c.initiative_id, st.c.status, st.c.origin,
-        func.row_number().over(partition_by=st.c.initiative_id, order_by=(st.c.recorded_at.desc(), st.c.id.desc())).label("rn"),
+        func.row_number().over(partition_by=st.c.initiative_id,
+                               order_by=(st.c.recorded_at.desc(), st.c.id.desc())).label("rn"),
     ).where(st.c.initiative_id.in_(ids))
     if as_of is not None:
         q = q.where(st.c.recorded_at < dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))

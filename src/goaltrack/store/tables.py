@@ -19,7 +19,8 @@ from typing import Any, cast
 
 from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint, text
 from sqlalchemy import inspect as sa_inspect
-from sqlmodel import AutoString, Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from goaltrack.vocab import Basis, BudgetKind, MeasurementKind
 
@@ -64,14 +65,20 @@ class Plan(SQLModel, table=True):
     loaded_at: dt.datetime | None = _when()
 
 
-class NationalGoal(SQLModel, table=True):
-    __tablename__ = "national_goal"
-    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+class _PlanItem(SQLModel):
+    """What every item of a plan has: its plan, its code (unique in the plan) and its place
+    in the plan file."""
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
     code: str
     position: int = 0
+
+
+class NationalGoal(_PlanItem, table=True):
+    __tablename__ = "national_goal"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
     title: str
     description: str | None = None
     issuer: str | None = None
@@ -81,14 +88,10 @@ class NationalGoal(SQLModel, table=True):
     source: dict[str, Any] | None = _json()
 
 
-class FocusArea(SQLModel, table=True):
+class FocusArea(_PlanItem, table=True):
     __tablename__ = "focus_area"
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
-    code: str
-    position: int = 0
     level: str  # strategic | annual
     title: str
     description: str | None = None
@@ -96,26 +99,18 @@ class FocusArea(SQLModel, table=True):
     priorities: list[str] | None = _json()
 
 
-class TargetGroup(SQLModel, table=True):
+class TargetGroup(_PlanItem, table=True):
     __tablename__ = "target_group"
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
-    code: str
-    position: int = 0
     name: str
     description: str | None = None
 
 
-class Initiative(SQLModel, table=True):
+class Initiative(_PlanItem, table=True):
     __tablename__ = "initiative"
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
-    code: str
-    position: int = 0
     title: str
     description: str | None = None
     focus_area_id: int | None = Field(default=None, foreign_key="focus_area.id", ondelete="SET NULL")
@@ -125,14 +120,12 @@ class Initiative(SQLModel, table=True):
     end: dt.date | None = None
 
 
-class Account(SQLModel, table=True):
+class Account(_PlanItem, table=True):
+    """An account; ``code`` is its number as the plan writes it (6 digits, e.g. 055771)."""
+
     __tablename__ = "account"
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
-    code: str  # 6 digits, e.g. 055771
-    position: int = 0
     name: str
     # Derived from the code (see goaltrack.values.accounts); stored so reports can group in SQL.
     hovedkonto: int
@@ -170,14 +163,10 @@ class DeclaredTotal(SQLModel, table=True):
     source: dict[str, Any] | None = _json()
 
 
-class Indicator(SQLModel, table=True):
+class Indicator(_PlanItem, table=True):
     __tablename__ = "indicator"
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
-    code: str
-    position: int = 0
     name: str
     unit: str
     direction: str | None = None
@@ -328,3 +317,14 @@ def table_of(model: type[SQLModel]) -> Table:
     (``insert(table_of(Measurement))``, ``t.c.plan_id``). SQLModel sets ``__table__`` at
     class creation without declaring it, so the mapper's table is the typed way to reach it."""
     return cast(Table, sa_inspect(model).local_table)
+
+
+def plan_file_measurements(indicator_ids: list[int]) -> SelectOfScalar[Measurement]:
+    """The measurements that plan files gave these indicators (current or superseded), in the
+    order they were recorded: what ``plan load`` compares a file with and ``plan export``
+    writes back."""
+    return (
+        select(Measurement)
+        .where(col(Measurement.indicator_id).in_(indicator_ids), col(Measurement.origin).like("plan:%"))
+        .order_by(col(Measurement.id))
+    )

@@ -121,10 +121,7 @@ def parse_number(
 
     if allow_percent:
         stripped = _PERCENT.sub("", stripped)
-    if decimal == "auto":
-        pattern = _auto_pattern(stripped)
-    else:
-        pattern = _DANISH if decimal == "," else _ENGLISH
+    pattern = _auto_pattern(stripped) if decimal == "auto" else (_DANISH if decimal == "," else _ENGLISH)
     m = pattern.fullmatch(stripped)
     if m is None:
         raise _not_a_number(text)
