@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 from goaltrack.errors import DataError
+from goaltrack.values.quoting import quote
 
 ACCOUNT_CODE_HELP = "account code must be 6 digits like '055771' or dotted like '5.57.71'"
 
@@ -28,7 +29,6 @@ ACCOUNT_CODE_HELP = "account code must be 6 digits like '055771' or dotted like 
 _SIX = re.compile(r"0([0-9])([0-9]{2})([0-9]{2})")
 _DOTTED = re.compile(r"0?([0-9])\.([0-9]{2})\.([0-9]{2})")
 
-_QUOTE_LIMIT = 40
 
 
 @dataclass(frozen=True, order=True)
@@ -70,20 +70,15 @@ def parse_account_code(code: str) -> AccountCode:
     """Parse ``055771``, ``05.57.71`` or ``5.57.71``; raise :class:`DataError` otherwise."""
     if not isinstance(code, str):
         # An unquoted 055771 in YAML or a spreadsheet arrives as the int 55771, minus its zero.
-        raise DataError(f"{ACCOUNT_CODE_HELP}, got {type(code).__name__} {_quote(code)}")
+        raise DataError(f"{ACCOUNT_CODE_HELP}, got {type(code).__name__} {quote(code)}")
     text = code.strip()
     m = _SIX.fullmatch(text) or _DOTTED.fullmatch(text)
     if m is None:
-        raise DataError(f"{ACCOUNT_CODE_HELP}, got {_quote(code)}")
+        raise DataError(f"{ACCOUNT_CODE_HELP}, got {quote(code)}")
     hk, hf, fn = int(m[1]), int(m[2]), int(m[3])
     return AccountCode(f"0{hk}{hf:02d}{fn:02d}", hk, hf, fn)
 
 
-def _quote(value: object) -> str:
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > _QUOTE_LIMIT:
-        text = text[:_QUOTE_LIMIT] + "..."
-    return repr(text)
 
 
 @cache

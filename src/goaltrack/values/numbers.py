@@ -36,6 +36,7 @@ from decimal import Decimal
 from typing import Literal
 
 from goaltrack.errors import DataError
+from goaltrack.values.quoting import QUOTE_LIMIT, quote
 
 DecimalMark = Literal[",", ".", "auto"]
 
@@ -49,7 +50,6 @@ DecimalMark = Literal[",", ".", "auto"]
 MAX_MAGNITUDE = 10**15
 _NONZERO_MANTISSA = re.compile(r"^[^eE]*[1-9]")
 
-_QUOTE_LIMIT = 40
 
 # [0-9] rather than \d: \d also matches non-ASCII digits, which would let odd text through.
 _PLAIN = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
@@ -70,14 +70,10 @@ _ENGLISH = _notation(",", ".")
 _UNGROUP = str.maketrans("", "", ".,\u0020\u00a0\u202f")
 
 
-def _quote(text: str) -> str:
-    if len(text) > _QUOTE_LIMIT:
-        text = text[:_QUOTE_LIMIT] + "..."
-    return repr(text)
 
 
 def _not_a_number(text: object) -> DataError:
-    return DataError(f"not a number: {_quote(str(text))}")
+    return DataError(f"not a number: {quote(str(text))}")
 
 
 def _auto_pattern(text: str) -> re.Pattern[str]:
@@ -150,15 +146,15 @@ def _too_small(shown: object) -> DataError:
 
 
 def _show(shown: object) -> str:
-    if isinstance(shown, int) and not isinstance(shown, bool) and abs(shown) >= 10**_QUOTE_LIMIT:
+    if isinstance(shown, int) and not isinstance(shown, bool) and abs(shown) >= 10**QUOTE_LIMIT:
         # str() of an int over 4300 digits raises; the message needs only its size.
         digits = int((shown.bit_length() - 1) * math.log10(2)) + 1  # at most one too few
         if abs(shown) >= 10**digits:
             digits += 1
         return f"a number of {digits:,} digits"
     if isinstance(shown, float):
-        return _quote(repr(shown))
-    return _quote(str(shown))
+        return quote(repr(shown))
+    return quote(str(shown))
 
 
 def check_magnitude(value: float | int | Decimal, text: str | None = None) -> float:

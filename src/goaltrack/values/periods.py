@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Literal, get_args
 
 from goaltrack.errors import DataError
+from goaltrack.values.quoting import quote
 
 Freq = Literal["year", "half", "quarter", "month", "day", "range", "rolling"]
 FREQS: tuple[Freq, ...] = get_args(Freq)
@@ -55,9 +56,6 @@ _ROLLING = re.compile(r"([0-9]{4})QMAT([0-9]{2})")
 
 _FREQ_RANK = {freq: rank for rank, freq in enumerate(FREQS)}
 
-# Error messages quote the input; a whole garbage cell from a spreadsheet would make an
-# unreadable one-line message, so quote only its start.
-_QUOTE_LIMIT = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +71,11 @@ class Period:
         return self.code
 
 
-def _quote(text: str) -> str:
-    if len(text) > _QUOTE_LIMIT:
-        text = text[:_QUOTE_LIMIT] + "..."
-    return repr(text)
 
 
 def _invalid(code: str, reason: str | None = None) -> DataError:
     detail = f" ({reason})" if reason else ""
-    return DataError(f"invalid period {_quote(code)}: {EXPECTED}{detail}")
+    return DataError(f"invalid period {quote(code)}: {EXPECTED}{detail}")
 
 
 def _month_end(year: int, month: int) -> date:
