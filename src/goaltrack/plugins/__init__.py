@@ -85,7 +85,7 @@ def load_plugins(plugin_dirs: Sequence[Path] = (), *, entrypoints: bool = True) 
     """
     env = os.environ
     plugins = Plugins(strict=flag(env, ENV_STRICT), trace=flag(env, ENV_TRACE))
-    plugins._load(
+    plugins.loader().load(
         DEFAULT_PLUGINS,  # read at call time, so a test may add a built-in that does not exist
         plugin_dirs,
         entrypoints=entrypoints,

@@ -7,7 +7,6 @@ done by the modules of this package named for it (loading, calling, registries, 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -47,17 +46,9 @@ class Plugins:
         if trace:
             self._pm.add_hookcall_monitoring(trace_before, trace_after)
 
-    def _load(
-        self,
-        builtins: Sequence[str],
-        plugin_dirs: Sequence[Path],
-        *,
-        entrypoints: bool,
-        disabled: list[str] | None,
-        allowed: list[str] | None,
-    ) -> None:
-        loader = Loader(self._pm, self._origins, self._problem, strict=self.strict, hook_names=self.hook_names)
-        loader.load(builtins, plugin_dirs, entrypoints=entrypoints, disabled=disabled, allowed=allowed)
+    def loader(self) -> Loader:
+        """The loader that registers plugins with this run's manager (see :mod:`.loading`)."""
+        return Loader(self._pm, self._origins, self._problem, strict=self.strict, hook_names=self.hook_names)
 
     # ------------------------------------------------------------------ problems
 
