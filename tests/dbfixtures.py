@@ -37,6 +37,21 @@ def new_engine(url: str, revision: str | None = None) -> Engine:
     return engine
 
 
+def populated_at(url: str, revision: str) -> Engine:
+    """A database at ``url`` holding :func:`populate`'s rows (imports as 0001 made them), at
+    schema ``revision``: filled by today's code at the latest schema, then migrated down, so
+    it holds what that revision's columns can (a later column is dropped with its values)."""
+    from alembic import command
+
+    from goaltrack.store.schema_version import alembic_config
+
+    engine = new_engine(url)
+    populate(engine, old_import=True)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
+    return engine
+
+
 def populate(engine: Engine, *, old_import: bool = False) -> int:
     """Fill ``engine``'s database (see the module docstring); returns the plan's id."""
     load_plans(engine, [read_plan(BUNDLED_PLAN)], recorded_by="loader")

@@ -137,8 +137,9 @@ def report_labels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[set[str]
     from goaltrack.context import AppContext
     from goaltrack.engine.checking import run_checks
     from goaltrack.interfaces import RenderOptions as ReportOptions
+    from goaltrack.reports.all_plans import build_national_coverage
     from goaltrack.reports.budget import build_budget
-    from goaltrack.reports.coverage import build_coverage, build_national_coverage
+    from goaltrack.reports.coverage import build_coverage
     from goaltrack.reports.findings import checks_report
     from goaltrack.reports.progress import build_progress
     from goaltrack.store.database import plan_id_for

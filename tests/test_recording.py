@@ -115,6 +115,41 @@ def test_a_new_value_supersedes_and_keeps_the_old(plan: tuple[Engine, int]) -> N
     assert sum(r.superseded_at is None for r in rows(engine, "RECYCLED")) == 2
 
 
+def test_recording_what_is_current_writes_nothing_and_says_so(plan: tuple[Engine, int], db_url: str) -> None:
+    engine, plan_id = plan
+    record_measurement(engine, plan_id, "RECYCLED", "40", "2024", by="anna", note="first count", source="depot")
+    before = db_dump(db_url)
+    # The same value, however written (40 / 40,0 / 2024 as 2024Y01), with no other note or source.
+    for raw, period, extra in (("40", "2024", {}), ("40,0", "2024Y01", {}), ("40", "2024", {"note": "first count"}),
+                               ("40", "2024", {"source": "depot"})):
+        r = record_measurement(engine, plan_id, "RECYCLED", raw, period, by="ben", **extra)
+        assert r.unchanged and not r.replaced, (raw, period, extra)
+        assert r.current_since is not None and r.current_since.endswith("by anna")
+    assert db_dump(db_url) == before
+    # A new note, a new source, another kind or a correction is news: a new entry.
+    r = record_measurement(engine, plan_id, "RECYCLED", "40", "2024", by="ben", note="recounted, same result")
+    assert r.replaced and not r.unchanged
+    r = record_measurement(engine, plan_id, "RECYCLED", "40", "2024", by="ben", kind="forecast")
+    assert r.replaced and not r.unchanged
+    assert len(rows(engine, "RECYCLED")) == 3
+    # A missing value recorded again with the same reason is unchanged too.
+    record_measurement(engine, plan_id, "NO2DAYS", None, "2024", by="anna", missing="station broken")
+    r = record_measurement(engine, plan_id, "NO2DAYS", None, "2024", by="anna", missing="station broken")
+    assert r.unchanged
+    r = record_measurement(engine, plan_id, "NO2DAYS", None, "2024", by="anna", missing="station stolen")
+    assert r.replaced
+
+
+def test_the_record_command_says_unchanged(gt: Any) -> None:
+    assert gt("record", "RECYCLED", "41.5", "--period", "2024", "--by", "anna").exit_code == 0
+    r = gt("record", "RECYCLED", "41,5", "--period", "2024", "--by", "anna")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("Unchanged: RECYCLED 2024 is already 41.5 (recorded ")
+    assert r.output.rstrip().endswith("by anna); nothing written")
+    h = json.loads(gt("history", "RECYCLED", "--format", "json").output)
+    assert len(h["entries"]) == 1
+
+
 def test_the_same_period_written_differently_supersedes(plan: tuple[Engine, int]) -> None:
     engine, plan_id = plan
     pairs = [("2024-03", "2024M03"), ("2024q1", "2024Q1"), ("2023", "2023Y01"), ("2022K4", "2022Q4")]

@@ -193,9 +193,16 @@ class Check(ABC):
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a :class:`Table`: its key (the CSV header), its label (English; the
+    formats for people translate it) and the type of its values. ``labels`` names the kind
+    of coded value the column holds (``"status"``, ``"coverage"``, ... : the keys of
+    ``goaltrack.render.i18n.LABELS``): formats for people print each value's word in the
+    report's language (``on-track`` -> "on track", "i god gænge"), CSV keeps the code."""
+
     key: str
     label: str
     type: Literal["text", "int", "number", "percent", "date"] = "text"
+    labels: str | None = None
 
 
 @dataclass

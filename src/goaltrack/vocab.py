@@ -19,9 +19,14 @@ DEFAULT_LANGUAGE: Language = "en"
 
 # ---------------------------------------------------------------------------- statuses
 
-#: What scoring says about an indicator, an initiative or a goal.
-Status = Literal["on-track", "at-risk", "off-track", "no-data"]
+#: What scoring says about an indicator, an initiative or a goal. ``not-scorable``: an
+#: indicator that has values its method cannot score (no baseline or target, say).
+Status = Literal["on-track", "at-risk", "off-track", "no-data", "not-scorable"]
 STATUSES: tuple[Status, ...] = get_args(Status)
+
+#: What a score rests on: measured indicator values, statuses people recorded, or both.
+ScoreSource = Literal["measured", "self-reported", "both"]
+SCORE_SOURCES: tuple[ScoreSource, ...] = get_args(ScoreSource)
 
 #: What a manager records about an initiative (``goaltrack status``, ``status:`` in a plan).
 InitiativeStatus = Literal["not-started", "on-track", "at-risk", "off-track", "done", "cancelled"]

@@ -86,6 +86,32 @@ def plan_export(app: AppContext, slug: str, output: Path | None) -> None:
     emit(export_plan(engine, plan_id), output)
 
 
+@plan_group.command(name="diff")
+@click.argument("plans", nargs=-1, required=True, metavar="[OLD] NEW")
+@click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT",
+              help="table, markdown, html, json, csv, or xlsx (with goaltrack-xlsx).")
+@output_option()
+@click.option("--lang", type=click.Choice(["da", "en"]), help="Language of labels (default: the new plan's).")
+@pass_app
+def plan_diff(app: AppContext, plans: tuple[str, ...], fmt: str, output: Path | None, lang: str | None) -> None:
+    """What changed from plan OLD to plan NEW: goals, focus areas, target groups, initiatives,
+    accounts and indicators added, removed, renamed (same code, new title) or moved (to another
+    focus area, measuring or linked to other items), and accounts recoded (`replaces:`).
+
+    OLD and NEW are plan files or the slugs of loaded plans. With NEW alone, OLD is the plan
+    NEW names in `follows:`, loaded in the database.
+    """
+    from goaltrack.interfaces import RenderOptions
+    from goaltrack.render.output import check_format, render
+    from goaltrack.reports.plan_changes import diff_report
+
+    guard_outputs([("-o", output)], app=app)
+    check_format(app.plugins, fmt)
+    needs_db = not all(Path(p).is_file() for p in plans) or len(plans) == 1
+    report = diff_report(app.engine() if needs_db else None, plans)
+    emit(render(app, report, fmt, RenderOptions(lang=lang)), output)
+
+
 @plan_group.command(name="list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_app

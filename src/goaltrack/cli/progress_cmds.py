@@ -26,8 +26,9 @@ def record_cmd(app: AppContext, indicator: str, value: str | None, period: str, 
     """Record VALUE of INDICATOR for a period.
 
     Nothing is overwritten: a new value for the same period supersedes the current one,
-    which stays in the history. Numbers may be written 12.4 or 12,4; percentages must lie
-    in 0-100; text and "N/A" are refused (use --missing REASON instead).
+    which stays in the history. Recording the value that is already current (with no other
+    note or source) writes nothing and says so. Numbers may be written 12.4 or 12,4;
+    percentages must lie in 0-100; text and "N/A" are refused (use --missing REASON instead).
     """
     from goaltrack.settings import recorder_name
     from goaltrack.store.database import plan_id_for
@@ -39,6 +40,10 @@ def record_cmd(app: AppContext, indicator: str, value: str | None, period: str, 
     r = record_measurement(engine, plan_id, indicator, value, period, by=recorder_name(by, app.config),
                            note=note, source=source, missing=missing, correct=correct)
     shown = "missing" if r.value is None else f"{r.value:g}"
+    if r.unchanged:
+        click.echo(f"Unchanged: {r.indicator} {r.period} is already {shown} (recorded {r.current_since}); "
+                   "nothing written")
+        return
     msg = f"Recorded {r.indicator} {r.period} = {shown}"
     if r.replaced:
         old = "missing" if r.superseded is None else f"{r.superseded:g}"

@@ -14,6 +14,7 @@ GT008    warning   annual focus area linked to no national goal
 GT009    warning   account with budget but no link
 GT010    error     declared total off beyond rounding
 GT011    info      declared total off within rounding
+GT012    warning   national goal with no allocated money
 =======  ========  ==========================================================
 """
 
@@ -211,6 +212,25 @@ class AccountUnlinked(Check):
                               "account", a.code)
 
 
+class GoalWithoutMoney(Check):
+    rule_id = "GT012"
+    severity = "warning"
+    description = ("A national goal to which no budget money is allocated in any year "
+                   "(only in a plan that has a budget).")
+
+    def run(self, conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> Iterable[Finding]:
+        from goaltrack.engine.allocation import allocate
+
+        allocation = allocate(conn, plan_id)
+        if not allocation.years:
+            return
+        for g in allocation.goals:
+            if not any(allocation.goal_amounts(g.code).values()):
+                yield Finding(self.rule_id, self.severity,
+                              f"national goal {g.code} has no money allocated to it "
+                              f"(budget {', '.join(allocation.years)})", "national_goal", g.code)
+
+
 class _DeclaredTotals(Check):
     verdict = ""
 
@@ -255,6 +275,6 @@ def register_checks(register):
     for check in (
         GoalWithoutInitiative(), GoalWithoutIndicator(), InitiativeWithoutIndicator(), IndicatorIncomplete(),
         IndicatorWithoutData(), IndicatorStale(), TargetGroupUnserved(), AnnualAreaWithoutGoal(),
-        AccountUnlinked(), DeclaredTotalOff(), DeclaredTotalRounding(),
+        AccountUnlinked(), DeclaredTotalOff(), DeclaredTotalRounding(), GoalWithoutMoney(),
     ):
         register(check)

@@ -60,6 +60,8 @@ def text_cell(value: object, column: Column, fmt: Formatter) -> str:
         return ""
     if isinstance(value, bool):
         return fmt.gettext("yes") if value else fmt.gettext("no")
+    if column.labels is not None and isinstance(value, str):
+        return fmt.label(value, column.labels)
     if _is_number(value):
         if column.type == "percent":  # values are in percent points: 12.4 means 12.4 %
             text = fmt.percent(value)

@@ -33,6 +33,7 @@ from goaltrack.engine.scoretree import (
     Edge,
     Node,
     PlanScores,
+    count_once,
     roll_up,
     status_score,
     weight_of,
@@ -172,10 +173,13 @@ def score_indicators(
                 f"plugin {plugins.registered_by('scoring_methods', name)} failed: scoring method "
                 f"'{name}' returned {type(result).__name__}, not a Score (indicator {r.code})"
             )
+        # Values the method cannot score (no baseline or target) are not "no data".
+        status = "not-scorable" if result.score is None and obs and result.status == "no-data" else result.status
         indicators[r.id] = Node(
-            "indicator", r.code, r.name, result.score, result.status, text=result.explanation,
+            "indicator", r.code, r.name, result.score, status, text=result.explanation,
             with_data=int(result.score is not None), without_data=int(result.score is None),
             example=example, method=name, latest_period=obs[-1].period if obs else None,
+            measured=None if result.score is None else 1.0,
         )
     return indicators
 
@@ -208,7 +212,8 @@ def _indicator_edges(data: PlanInputs, indicators: dict[int, Node], kind: str, i
     """The indicators measuring an item, weighted by the link, else by the indicator's own
     weight (``scoring.weight``)."""
     return [
-        Edge(indicators[lk.src_id], data.own_weight[lk.src_id] if lk.weight is None else float(lk.weight), lk.basis)
+        Edge(indicators[lk.src_id], data.own_weight[lk.src_id] if lk.weight is None else float(lk.weight), lk.basis,
+             given=lk.weight is not None)
         for lk in data.links.into[(kind, item_id)]
         if lk.src_kind == "indicator"
     ]
@@ -235,6 +240,7 @@ def _score_by_status(node: Node, r: Any, recorded: tuple[str, str] | None, limit
         node.status, node.text = "cancelled", f"{r.code}: cancelled; left out of roll-ups"
     elif status is not None and (score := status_score(status, limits.on_track, limits.at_risk)) is not None:
         node.score = score
+        node.measured = 0.0  # a status a person recorded (or the plan declares), not a measurement
         node.status = status if status != "done" else "on-track"
         said = f"status {status} in the plan file" if status_origin == "plan" else f"recorded status {status}"
         node.text = f"{r.code}: no indicator; {said} → {node.score:.2f}"
@@ -256,6 +262,7 @@ def roll_up_plan(
         if r.focus_area_id is not None:
             by_area[r.focus_area_id].append(r.id)
     areas: dict[int, Node] = {}
+    memo: dict[int, set[int]] = {}  # each node's descendants, for count_once
     annual_first = [a for a in data.areas if a.level == "annual"] + [a for a in data.areas if a.level != "annual"]
     for r in annual_first:
         node = Node("focus_area", r.code, r.title)
@@ -264,11 +271,12 @@ def roll_up_plan(
                              if initiatives[i].status != "cancelled"]
         else:
             node.children = [
-                Edge(areas[lk.src_id], weight_of(lk.weight), lk.basis)
+                Edge(areas[lk.src_id], weight_of(lk.weight), lk.basis, lk.weight is not None)
                 for lk in data.links.into[("focus_area", r.id)]
                 if lk.src_kind == "focus_area" and lk.src_id in areas
             ]
         node.children += _indicator_edges(data, indicators, "focus_area", r.id)
+        count_once(node, memo)
         roll_up(node, on_track, at_risk)
         areas[r.id] = node
 
@@ -277,11 +285,13 @@ def roll_up_plan(
         node = Node("national_goal", r.code, r.title)
         for lk in data.links.into[("national_goal", r.id)]:
             weight = weight_of(lk.weight)
+            given = lk.weight is not None
             if lk.src_kind == "focus_area":
-                node.children.append(Edge(areas[lk.src_id], weight, lk.basis))
+                node.children.append(Edge(areas[lk.src_id], weight, lk.basis, given))
             elif lk.src_kind == "initiative" and initiatives[lk.src_id].status != "cancelled":
-                node.children.append(Edge(initiatives[lk.src_id], weight, lk.basis))
+                node.children.append(Edge(initiatives[lk.src_id], weight, lk.basis, given))
         node.children += _indicator_edges(data, indicators, "national_goal", r.id)
+        count_once(node, memo)
         roll_up(node, on_track, at_risk)
         goals.append(node)
     return areas, goals

@@ -150,6 +150,12 @@ class PlanHeader(_Model):
         default=False, description="True for example or generated plans; reports label them as such."
     )
     notes: str | None = None
+    follows: Annotated[str, BeforeValidator(_written_as_text),
+                       Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=80)] | None = Field(
+        default=None,
+        description="Slug of the plan this one follows (last year's), e.g. 'kalundborg-2020'; "
+                    "`goaltrack plan diff` compares the two.",
+    )
 
     @field_validator("years")
     @classmethod
@@ -223,6 +229,11 @@ class BudgetLineSpec(_Model):
 class AccountSpec(_Model):
     code: Annotated[str, Field(description="The 6-digit municipal account code, e.g. '055771'.")]
     name: str
+    replaces: Annotated[str, BeforeValidator(_written_as_text)] | None = Field(
+        default=None,
+        description="The code of the predecessor plan's account this one continues under a new "
+                    "code (a reclassification), e.g. '5.68.91'.",
+    )
     budget: list[BudgetLineSpec] = Field(default_factory=list)
     links: list[AccountLinkSpec] = Field(default_factory=list)
 

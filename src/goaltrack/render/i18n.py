@@ -46,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
         "at-risk": N_("at risk"),
         "off-track": N_("off track"),
         "no-data": N_("no data"),
+        "not-scorable": N_("not scorable (no baseline/target)"),
         "not-started": N_("not started"),
         "done": N_("done"),
         "cancelled": N_("cancelled"),
@@ -60,6 +61,23 @@ LABELS: dict[str, dict[str, str]] = {
     "verdict": {"exact": N_("exact"), "rounding": N_("rounding difference"), "error": N_("error")},
     "level": {"strategic": N_("strategic"), "annual": N_("annual")},
     "kind": {"observed": N_("observed"), "forecast": N_("forecast")},
+    # How a part of an account's money was allocated, why a part was not, and the allocation
+    # table's closing rows (whose code column holds these words instead of a goal's code).
+    "allocation": {
+        "share": N_("by the plan's share"),
+        "whole": N_("whole amount"),
+        "even": N_("split evenly"),
+        "no_link": N_("account linked to nothing"),
+        "target_groups_only": N_("linked to target groups only"),
+        "shares_below_100": N_("shares add up to less than 100 %"),
+        "item_without_goal": N_("linked to an item that serves no national goal"),
+        "not_allocated": N_("Not allocated"),
+        "total": N_("Total"),
+    },
+    "change": {"added": N_("added"), "removed": N_("removed"), "renamed": N_("renamed"), "moved": N_("moved"),
+               "recoded": N_("recoded")},
+    "source": {"measured": N_("measured"), "self-reported": N_("self-reported"),
+               "both": N_("measured and self-reported")},
     "budget_kind": {"budget": N_("budget"), "corrected": N_("corrected budget"), "actual": N_("accounts")},
     "direction": {
         "increase": N_("higher is better"),
@@ -92,6 +110,7 @@ RULES: dict[str, str] = {
     "GT009": N_("Account with budget but no link"),
     "GT010": N_("Declared total off beyond rounding"),
     "GT011": N_("Declared total off within rounding"),
+    "GT012": N_("National goal with no allocated money"),
 }
 
 # Titles and column labels of the built-in reports' flat tables (``Report.tables``), which the
@@ -114,6 +133,14 @@ TABLE_LABELS = (
     N_("Rule"), N_("Score"), N_("Severity"), N_("Source"), N_("Status"), N_("Sum of lines"),
     N_("Target"), N_("Target groups"), N_("Title"), N_("Unit"), N_("Value"), N_("Verdict"),
     N_("Year"), N_("yes"), N_("no"),
+    # the allocation view (budget and coverage reports)
+    N_("Allocated"), N_("Of which split evenly"), N_("Split"), N_("Percent"),
+    N_("Money per national goal"), N_("Accounts split over the national goals"),
+    # where a score comes from (issue 13)
+    N_("Based on"), N_("Measured %"), N_("Example data"),
+    # plan diff
+    N_("Changes by kind"), N_("Changes"), N_("Added"), N_("Removed"), N_("Renamed"), N_("Moved"),
+    N_("Unchanged"), N_("Before"), N_("After"), N_("Problems"), N_("Problem"),
     # report coverage --all-plans
     N_("With data"), N_("National goal"), N_("Plans"), N_("Covered"), N_("Partial"), N_("Uncovered"),
     N_("No initiative"), N_("No indicator data"), N_("No account"), N_("National goals by plan"),

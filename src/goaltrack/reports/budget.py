@@ -5,7 +5,8 @@ Amounts are summed in SQL per account and year; the grouping (hovedkonto -> hove
 of accounts. Declared totals are compared with the sum of their lines and shown as
 printed: a difference within rounding (half a unit per line) is reported as rounding, a
 larger one as an error. Percent changes are over the absolute first-year amount
-(:func:`goaltrack.values.accounts.percent_change`).
+(:func:`goaltrack.values.accounts.percent_change`). The allocation block splits each
+account's amount over the national goals it serves (:mod:`goaltrack.reports.allocation`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from goaltrack.engine.allocation import allocate
 from goaltrack.errors import UsageError
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
+from goaltrack.reports.allocation import allocation_json, allocation_tables
 from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.store import tables as m
 from goaltrack.values.accounts import chart_names, percent_change
@@ -73,12 +76,13 @@ def build_budget(
     totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
     total_change, total_pct = _change(totals, y0, y1)
     reconciliation = _reconciliation(conn, plan_id, flat, kind)
+    allocation = allocation_json(allocate(conn, plan_id, kind))
     data = envelope(
         meta, kind=kind, years=years, year=y1, compare=y0, groups=groups, accounts=flat,
         totals=totals, total_change=total_change, total_change_pct=total_pct,
-        largest_changes=_largest_changes(flat), reconciliation=reconciliation,
+        largest_changes=_largest_changes(flat), reconciliation=reconciliation, allocation=allocation,
     )
-    tables = _budget_tables(flat, groups, reconciliation, years, kind)
+    tables = _budget_tables(flat, groups, reconciliation, years, kind) + allocation_tables(allocation)
     return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)
 
 
@@ -184,7 +188,7 @@ def _budget_tables(flat: list[dict[str, Any]], groups: list[dict[str, Any]], rec
     group_cols = [Column("code", "Hovedfunktion"), Column("name", "Name")] + cols[3:]
     rec_cols = [Column("label", "Declared total"), Column("year", "Year"), Column("declared", "As printed", "number"),
                 Column("computed", "Sum of lines", "number"), Column("difference", "Difference", "number"),
-                Column("tolerance", "Rounding tolerance", "number"), Column("verdict", "Verdict")]
+                Column("tolerance", "Rounding tolerance", "number"), Column("verdict", "Verdict", labels="verdict")]
     rec_rows = [(r["label"], str(r["year"]), r["declared"], r["computed"], r["difference"], r["tolerance"],
                  r["verdict"])
                 for r in reconciliation]

@@ -6,10 +6,14 @@ one of its indicators has data; ``partial`` when it has initiatives or indicator
 both of those; ``uncovered`` when nothing is linked to it. The overall level is
 ``covered`` only if every goal is.
 
-Money behind a goal: the amounts of the accounts linked to its focus areas and initiatives,
-times the link's share where one is given. An account without a share counts in full for
-every goal it reaches, so the per-goal amounts are not additive; ``apportioned`` says
-whether all of a goal's amounts carried a share.
+Money behind a goal, two ways. ``allocated``: each account's amount split over the goals it
+serves (:mod:`goaltrack.engine.allocation`), so that the goals' amounts plus
+``not_allocated`` are the budget total; ``allocated_even`` is the part of it an even split
+(not a share the plan gives) put there. ``touches``: the amounts of the accounts linked to
+the goal's focus areas and initiatives, times the link's share where one is given; an
+account without a share counts in full for every goal it touches, so these overlap and do
+not add up (``apportioned`` says whether all of a goal's accounts carried a share).
+``budget`` is the old name of ``touches``, kept for one release.
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from goaltrack.engine.allocation import allocate
 from goaltrack.engine.checking import run_checks
 from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
-from goaltrack.reports.common import REPORT_SCHEMA_VERSION, envelope, plan_meta
+from goaltrack.reports.allocation import plain_amounts
+from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.reports.findings import finding_json
-from goaltrack.reports.reach import Reach, level_counts, norm_title, reach_rows
+from goaltrack.reports.reach import Reach, level_counts, norm_title
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
-from goaltrack.store.plan_queries import PlanItems, initiatives_by_area
+from goaltrack.store.plan_queries import PlanItems
+from goaltrack.vocab import SCORE_SOURCES, STATUSES
 
 if TYPE_CHECKING:
     from goaltrack.plugins import Plugins
@@ -48,12 +55,15 @@ def build_coverage(
     scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
     goals = _GoalEntries(conn, plan_id, scores, options.as_of)
     goal_entries = [goals.entry(g) for g in goals.items.goals]
-    summary = {"goals": len(goal_entries), **level_counts([e["coverage"] for e in goal_entries])}
+    summary = {"goals": len(goal_entries), **level_counts([e["coverage"] for e in goal_entries]),
+               "statuses": status_counts(goal_entries)}
     matrix_areas, matrix_groups = _matrices(goals, goal_entries)
     findings = run_checks(conn, plugins, plan_id, settings=settings.get("checks", {}), options=options)
     comparison = _compare(conn, plan_id, compare_plan_id, goal_entries) if compare_plan_id is not None else None
     data = envelope(
-        meta, summary=summary, years=goals.years, goals=goal_entries, matrix_focus_areas=matrix_areas,
+        meta, summary=summary, years=goals.years, goals=goal_entries,
+        not_allocated=plain_amounts(goals.allocation.not_allocated()),
+        budget_total=plain_amounts(goals.allocation.totals()), matrix_focus_areas=matrix_areas,
         matrix_target_groups=matrix_groups, gaps=[finding_json(f) for f in findings],
         annual_focus_areas=sum(1 for a in goals.items.areas if a.level == "annual"),
         example_data=any(e["example_data"] for e in goal_entries), comparison=comparison,
@@ -72,6 +82,17 @@ class _PlanItems(PlanItems):
         self.ini_by_id = {i.id: i for i in self.initiatives}
         self.ind_by_id = {i.id: i for i in self.indicators}
         self.acc_by_id = {a.id: a for a in self.accounts}
+
+
+def status_counts(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """How many goals have each status, and of those how many rest on measured values, on
+    self-reported statuses, or on both: "on track" means something else when nobody measured."""
+    out: list[dict[str, Any]] = []
+    for status in STATUSES:
+        these = [e for e in entries if e["status"] == status]
+        out.append({"status": status, "goals": len(these),
+                    **{src: sum(e["source"] == src for e in these) for src in SCORE_SOURCES}})
+    return out
 
 
 def _budget_by_account(conn: Connection, account_ids: list[int]) -> dict[int, dict[str, float]]:
@@ -95,7 +116,8 @@ class _GoalEntries:
         self.items = _PlanItems(conn, plan_id)
         self.links = Links(conn, [plan_id])
         self.amounts = _budget_by_account(conn, list(self.items.acc_by_id))
-        self.years = sorted({y for d in self.amounts.values() for y in d})
+        self.allocation = allocate(conn, plan_id)
+        self.years = self.allocation.years
         self.latest_dates = _latest_dates(conn, list(self.items.ind_by_id), as_of)
         self.ind_nodes = {n.code: n for n in scores.indicators}
         self.goal_nodes = {n.code: n for n in scores.goals}
@@ -108,6 +130,7 @@ class _GoalEntries:
         with_data = sum(1 for i in indicator_list if i["latest_period"] is not None)
         reached_groups = self._groups_reached(reach)
         gnode = self.goal_nodes[g.code]
+        touches = self._money(reach)
         return {
             "code": g.code, "title": g.title, "new": bool(g.new),
             "coverage": reach.level(with_data),
@@ -115,7 +138,8 @@ class _GoalEntries:
                             for a, lk in reach.areas],
             "initiatives": [
                 {"code": items.ini_by_id[i].code, "title": items.ini_by_id[i].title, "basis": info["basis"],
-                 "via": info["via"], "status": self.ini_nodes[items.ini_by_id[i].code].status}
+                 "via": info["via"], "status": self.ini_nodes[items.ini_by_id[i].code].status,
+                 "source": self.ini_nodes[items.ini_by_id[i].code].source}
                 for i, info in reach.initiatives.items()
             ],
             "target_groups": [
@@ -128,10 +152,14 @@ class _GoalEntries:
                  "basis": info["basis"], "via": info["via"]}
                 for a, info in reach.accounts.items()
             ],
-            "budget": self._money(reach),
+            "allocated": plain_amounts(self.allocation.goal_amounts(g.code)),
+            "allocated_even": plain_amounts(self.allocation.goal_even(g.code)),
+            "touches": touches, "budget": touches,
             "apportioned": all(info["share"] is not None for info in reach.accounts.values()),
             "score": None if gnode.score is None else round(gnode.score, 4),
-            "status": gnode.status, "with_data": gnode.with_data, "without_data": gnode.without_data,
+            "status": gnode.status, "source": gnode.source,
+            "measured_share": None if gnode.measured is None else round(gnode.measured, 4),
+            "with_data": gnode.with_data, "without_data": gnode.without_data,
             "example_data": gnode.example,
         }
 
@@ -194,16 +222,19 @@ def _matrices(goals: _GoalEntries, entries: list[dict[str, Any]]) -> tuple[dict[
 def _coverage_tables(entries: list[dict[str, Any]], goals: _GoalEntries, matrix_areas: dict[str, Any],
                      matrix_groups: dict[str, Any], findings: list[Any]) -> list[Table]:
     years = goals.years
-    goal_cols = [Column("code", "Goal"), Column("title", "Title"), Column("coverage", "Coverage"),
+    goal_cols = [Column("code", "Goal"), Column("title", "Title"), Column("coverage", "Coverage", labels="coverage"),
                  Column("focus_areas", "Focus areas"), Column("initiatives", "Initiatives", "int"),
                  Column("target_groups", "Target groups", "int"), Column("indicators", "Indicators", "int")]
-    goal_cols += [Column(f"budget_{y}", f"Budget {y}", "number") for y in years]
-    goal_cols += [Column("score", "Score", "number"), Column("status", "Status")]
+    goal_cols += [Column(f"allocated_{y}", f"Allocated {y}", "number") for y in years]
+    goal_cols += [Column("score", "Score", "number"), Column("status", "Status", labels="status"),
+                  Column("source", "Based on", labels="source"), Column("measured_share", "Measured %", "percent"),
+                  Column("example_data", "Example data")]
     goal_rows = [
         (e["code"], e["title"], e["coverage"],
          ", ".join(a["code"] + ("*" if a["basis"] == "inferred" else "") for a in e["focus_areas"]),
          len(e["initiatives"]), len(e["target_groups"]), len(e["indicators"]),
-         *[e["budget"][y] for y in years], e["score"], e["status"] + (" (example data)" if e["example_data"] else ""))
+         *[e["allocated"][y] for y in years], e["score"], e["status"], e["source"],
+         None if e["measured_share"] is None else round(e["measured_share"] * 100, 1), e["example_data"])
         for e in entries
     ]
     matrix_cols = [Column("goal", "Goal")] + [Column(a.code, a.code) for a in goals.items.areas]
@@ -213,7 +244,7 @@ def _coverage_tables(entries: list[dict[str, Any]], goals: _GoalEntries, matrix_
     ]
     tg_cols = [Column("goal", "Goal")] + [Column(t.code, t.code, "int") for t in goals.items.groups]
     tg_rows = [(r["goal"], *[c["initiatives"] or None for c in r["cells"]]) for r in matrix_groups["rows"]]
-    gap_cols = [Column("rule", "Rule"), Column("severity", "Severity"), Column("item", "Item"),
+    gap_cols = [Column("rule", "Rule"), Column("severity", "Severity", labels="severity"), Column("item", "Item"),
                 Column("message", "Message")]
     gap_rows = [(f.rule_id, f.severity, f.item_code or "", f.message) for f in findings]
     return [
@@ -253,85 +284,3 @@ def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[s
         "only_here": [{"code": e["code"], "title": e["title"]} for k, e in mine.items() if k not in theirs],
         "only_there": [{"code": r.code, "title": r.title} for k, r in theirs.items() if k not in mine],
     }
-
-
-def build_national_coverage(conn: Connection, options: RenderOptions) -> Report:
-    """Coverage of every plan in the database (``report coverage --all-plans``): for each plan
-    and national goal, its coverage level (as in the plan's own coverage report) and how many
-    focus areas, initiatives, indicators (and of those, with data) and accounts serve it;
-    then, per national goal title, in how many plans it is covered, partial or uncovered, and
-    in how many it has no initiative, no indicator with data, or no account behind it.
-
-    The question a ministry asks of all plans at once. Plans are read one at a time (memory
-    stays that of one plan); each in a few set-based queries, without scoring (``score
-    --all-plans`` gives the scores)."""
-    from goaltrack.store.measurements import latest_values_of_plan
-
-    pt = m.table_of(m.Plan)
-    plans_out: list[dict[str, Any]] = []
-    for plan in conn.execute(select(pt.c.id, pt.c.slug, pt.c.title).order_by(pt.c.slug)).all():
-        links = Links(conn, [plan.id])
-        goals, areas, initiatives = (reach_rows(conn, model, plan.id)
-                                     for model in (m.NationalGoal, m.FocusArea, m.Initiative))
-        area_by_id = {a.id: a for a in areas}
-        ini_by_id = {i.id: i for i in initiatives}
-        inits_by_area = initiatives_by_area(initiatives)
-        with_data = set(latest_values_of_plan(conn, plan.id, as_of=options.as_of))
-        entries = []
-        for g in goals:
-            reach = Reach(links, g.id, area_by_id, ini_by_id, inits_by_area)
-            measured = sum(1 for i in reach.indicators if i in with_data)
-            entries.append({
-                "code": g.code, "title": g.title, "coverage": reach.level(measured),
-                "focus_areas": len(reach.areas), "initiatives": len(reach.initiatives),
-                "indicators": len(reach.indicators), "indicators_with_data": measured,
-                "accounts": len(reach.accounts),
-            })
-        levels = [e["coverage"] for e in entries]
-        plans_out.append({
-            "plan": plan.slug, "title": plan.title,
-            "overall": level_counts(levels)["overall"],
-            "goals": entries,
-        })
-
-    by_title: dict[str, dict[str, Any]] = {}
-    for p in plans_out:
-        for e in p["goals"]:
-            t = by_title.setdefault(norm_title(e["title"]), {
-                "title": e["title"], "plans": 0, "covered": 0, "partial": 0, "uncovered": 0,
-                "no_initiative": 0, "no_indicator_data": 0, "no_account": 0,
-            })
-            t["plans"] += 1
-            t[e["coverage"]] += 1
-            t["no_initiative"] += not e["initiatives"]
-            t["no_indicator_data"] += not e["indicators_with_data"]
-            t["no_account"] += not e["accounts"]
-    goals_by_title = sorted(by_title.values(), key=lambda t: (norm_title(t["title"]), t["title"]))
-    every = [e["coverage"] for p in plans_out for e in p["goals"]]
-    summary = {"plans": len(plans_out), "goals": len(every), "covered": every.count("covered"),
-               "partial": every.count("partial"), "uncovered": every.count("uncovered")}
-    meta = {
-        "schema_version": REPORT_SCHEMA_VERSION, "report": "coverage-national",
-        "as_of": options.as_of.isoformat() if options.as_of else None, "generated_at": options.stamp,
-    }
-    data = envelope(meta, summary=summary, plans=plans_out, goals_by_title=goals_by_title)
-
-    cols = [Column("plan", "Plan"), Column("code", "Goal"), Column("title", "Title"), Column("coverage", "Coverage"),
-            Column("focus_areas", "Focus areas", "int"), Column("initiatives", "Initiatives", "int"),
-            Column("indicators", "Indicators", "int"), Column("indicators_with_data", "With data", "int"),
-            Column("accounts", "Accounts", "int")]
-    table_rows = [
-        (p["plan"], e["code"], e["title"], e["coverage"], e["focus_areas"], e["initiatives"], e["indicators"],
-         e["indicators_with_data"], e["accounts"])
-        for p in plans_out for e in p["goals"]
-    ]
-    title_cols = [Column("title", "National goal"), Column("plans", "Plans", "int"),
-                  Column("covered", "Covered", "int"), Column("partial", "Partial", "int"),
-                  Column("uncovered", "Uncovered", "int"), Column("no_initiative", "No initiative", "int"),
-                  Column("no_indicator_data", "No indicator data", "int"), Column("no_account", "No account", "int")]
-    title_rows = [tuple(t[c.key] for c in title_cols) for t in goals_by_title]
-    tables = [
-        Table("goals", "National goals by plan", cols, table_rows),
-        Table("goals_by_title", "National goals across plans", title_cols, title_rows),
-    ]
-    return Report("coverage-national", f"Goal coverage: {len(plans_out)} plans", data, tables, meta)

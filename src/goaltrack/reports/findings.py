@@ -20,7 +20,7 @@ def checks_report(conn: Connection, plan_id: int, findings: list[Finding], optio
     meta = plan_meta(conn, plan_id, "check", options)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     data = envelope(meta, counts=counts, findings=[finding_json(f) for f in findings])
-    cols = [Column("rule", "Rule"), Column("severity", "Severity"), Column("item", "Item"),
+    cols = [Column("rule", "Rule"), Column("severity", "Severity", labels="severity"), Column("item", "Item"),
             Column("message", "Message")]
     rows = [(f.rule_id, f.severity, f.item_code or "", f.message) for f in findings]
     return Report("check", f"Checks: {meta['plan_title']}", data, [Table("findings", "Findings", cols, rows)], meta)

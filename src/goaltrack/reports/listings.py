@@ -91,7 +91,8 @@ def _areas(
             "national_goals": links.targets("focus_area", a.id, "national_goal"),
             "initiatives": inits[a.id],
         })
-    cols = [Column("plan", "Plan"), Column("code", "Code"), Column("level", "Level"), Column("title", "Title"),
+    cols = [Column("plan", "Plan"), Column("code", "Code"), Column("level", "Level", labels="level"),
+            Column("title", "Title"),
             Column("priorities", "Priorities", "int"), Column("links", "Linked areas"),
             Column("national_goals", "National goals"), Column("initiatives", "Initiatives", "int")]
     rows = [(d["plan"], d["code"], d["level"], d["title"], len(d["priorities"]),

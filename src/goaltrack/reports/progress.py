@@ -69,6 +69,9 @@ def build_progress(
             "example_data": any(p["example_data"] for p in series.get(i.id, [])),
         })
     ini_entries = _initiative_entries(conn, plan_id)
+    ini_nodes = {n.code: n for n in scores.initiatives}
+    for e in ini_entries:  # what the initiative's score rests on: its indicators, or its status
+        e["score_source"] = ini_nodes[e["code"]].source
     example = any(e["example_data"] for e in ind_entries) or any(
         h["example_data"] for e in ini_entries for h in e["history"]
     )
@@ -102,20 +105,22 @@ def _progress_tables(ind_entries: list[dict[str, Any]], ini_entries: list[dict[s
     ind_cols = [Column("code", "Indicator"), Column("name", "Name"), Column("unit", "Unit"),
                 Column("baseline", "Baseline", "number"), Column("target", "Target", "number"),
                 Column("latest", "Latest", "number"), Column("period", "Period"), Column("score", "Score", "number"),
-                Column("status", "Status"), Column("explanation", "Explanation")]
+                Column("status", "Status", labels="status"), Column("example_data", "Example data"),
+                Column("explanation", "Explanation")]
     ind_rows = []
     for e in ind_entries:
         last = next((p for p in reversed(e["series"]) if p["value"] is not None and p["kind"] == "observed"), None)
         ind_rows.append((e["code"], e["name"], e["unit"], (e["baseline"] or {}).get("value"),
                          (e["target"] or {}).get("value"),
                          last["value"] if last else None, last["period"] if last else "", e["score"],
-                         e["status"] + (" (example data)" if e["example_data"] else ""), e["explanation"]))
+                         e["status"], e["example_data"], e["explanation"]))
     series_cols = [Column("indicator", "Indicator"), Column("period", "Period"), Column("end", "Period end", "date"),
-                   Column("value", "Value", "number"), Column("kind", "Kind"), Column("source", "Source")]
+                   Column("value", "Value", "number"), Column("kind", "Kind", labels="kind"),
+                   Column("source", "Source")]
     series_rows = [(e["code"], p["period"], p["end"], p["value"], p["kind"], p["source"] or "")
                    for e in ind_entries for p in e["series"]]
-    status_cols = [Column("initiative", "Initiative"), Column("status", "Status"), Column("recorded_at", "Recorded"),
-                   Column("recorded_by", "By"), Column("note", "Note")]
+    status_cols = [Column("initiative", "Initiative"), Column("status", "Status", labels="status"),
+                   Column("recorded_at", "Recorded"), Column("recorded_by", "By"), Column("note", "Note")]
     status_rows = [(e["code"], h["status"], h["recorded_at"], h["recorded_by"], h["note"] or "")
                    for e in ini_entries for h in e["history"]]
     return [

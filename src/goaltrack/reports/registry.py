@@ -83,7 +83,7 @@ def build_report(
             raise UsageError("--all-plans exists for the coverage report only")
         if plan_slug or compare_slug:
             raise UsageError("--all-plans covers every plan; it cannot be combined with --plan or --compare-plan")
-        from goaltrack.reports.coverage import build_national_coverage
+        from goaltrack.reports.all_plans import build_national_coverage
 
         return build_national_coverage(conn, options)
     request = ReportRequest(

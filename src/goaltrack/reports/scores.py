@@ -23,7 +23,7 @@ def scores_report(scores: PlanScores) -> Report:
     def walk(node: Node, depth: int, seen: tuple[str, ...]) -> None:
         rows.append((
             "  " * depth + node.code, node.kind.replace("_", " "), _short(node.title),
-            None if node.score is None else round(node.score, 2), node.status,
+            None if node.score is None else round(node.score, 2), node.status, node.source,
             f"{node.with_data}/{node.with_data + node.without_data}" if node.kind != "indicator" else "",
             "example" if node.example else "",
         ))
@@ -36,8 +36,8 @@ def scores_report(scores: PlanScores) -> Report:
     for g in scores.goals:
         walk(g, 0, ())
     cols = [Column("code", "Code"), Column("kind", "Kind"), Column("title", "Title"),
-            Column("score", "Score", "number"),
-            Column("status", "Status"), Column("data", "With data"), Column("example", "Data")]
+            Column("score", "Score", "number"), Column("status", "Status", labels="status"),
+            Column("source", "Based on", labels="source"), Column("data", "With data"), Column("example", "Data")]
     data = {
         "plan": scores.plan_slug, "as_of": scores.as_of.isoformat() if scores.as_of else None,
         "national_goals": [g.to_json() for g in scores.goals],

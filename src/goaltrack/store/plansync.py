@@ -75,6 +75,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         "hearing_bodies": h.hearing_bodies or None,
         "synthetic": h.synthetic,
         "notes": h.notes,
+        "follows": h.follows,
         "content_hash": content_hash(plan),
     }
     row = session.exec(select(m.Plan).where(col(m.Plan.slug) == h.slug)).one_or_none()
@@ -137,7 +138,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
 def _account_fields(a: s.AccountSpec, position: int) -> dict[str, Any]:
     code = parse_account_code(a.code)
     return {
-        "position": position, "name": a.name, "hovedkonto": code.hovedkonto,
+        "position": position, "name": a.name, "replaces": a.replaces, "hovedkonto": code.hovedkonto,
         "hovedfunktion": code.hovedfunktion, "funktion": code.funktion, "dotted": code.dotted,
     }
 

@@ -2,7 +2,9 @@
 
 Nothing is overwritten. A new value for an indicator and period supersedes the current one
 (which is kept, with the time it was superseded); ``correct=True`` marks the new entry as a
-correction of the old. Statuses are appended; the latest is the initiative's status.
+correction of the old. Recording what is already current (the same value or missing reason,
+kind, and no other note or source) writes nothing and says so, as re-importing a file does.
+Statuses are appended; the latest is the initiative's status.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Recorded:
     value: float | None
     superseded: float | None  # the value it replaced, if any
     replaced: bool
+    unchanged: bool = False  # the same was already current: nothing was written
+    current_since: str | None = None  # when unchanged: when and by whom the current entry was recorded
 
 
 def _item(conn: Connection, model: type[Any], plan_id: int, code: str, what: str) -> Any:
@@ -83,7 +87,8 @@ def record_measurement(
         # The same period is the same span and frequency, however it is written: 2024-03
         # and 2024M03, 2024q1 and 2024Q1, 2024 and 2024Y01 supersede each other.
         olds = conn.execute(
-            select(mt.c.id, mt.c.value).where(
+            select(mt.c.id, mt.c.value, mt.c.missing_reason, mt.c.kind, mt.c.note, mt.c.source, mt.c.recorded_at,
+                   mt.c.recorded_by).where(
                 mt.c.indicator_id == ind.id,
                 mt.c.freq == p.freq,
                 mt.c.period_start == p.start,
@@ -94,6 +99,9 @@ def record_measurement(
         old = olds[-1] if olds else None
         if correct and old is None:
             raise UsageError(f"--correct: {indicator} has no value for {p.code} to correct")
+        if old is not None and _same(old, value, missing, kind, note, source):
+            since = f"{_iso(old.recorded_at)} by {old.recorded_by}"
+            return Recorded(indicator, p.code, value, old.value, False, unchanged=True, current_since=since)
         now = utcnow()
         if olds:  # free the one-current-value slot first
             conn.execute(update(mt).where(mt.c.id.in_([r.id for r in olds])).values(superseded_at=now))
@@ -107,6 +115,14 @@ def record_measurement(
             )
         )
     return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None)
+
+
+def _same(old: Any, value: float | None, missing: str | None, kind: str, note: str | None,
+          source: str | None) -> bool:
+    """Whether a new entry would say nothing the current one does not: the same value (or
+    missing reason) and kind, and no note or source other than the current one's."""
+    return (old.value == value and old.missing_reason == missing and old.kind == kind
+            and note in (None, old.note) and source in (None, (old.source or {}).get("title")))
 
 
 def record_status(

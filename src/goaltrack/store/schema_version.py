@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 #: Every revision, oldest first (a test checks this against ``migrations/versions``).
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 #: The schema of databases created before goaltrack had migrations.
 BASELINE = "0001"

@@ -60,6 +60,7 @@ class Plan(SQLModel, table=True):
     hearing_bodies: list[str] | None = _json()
     synthetic: bool = False
     notes: str | None = None
+    follows: str | None = None  # the slug of the plan this one follows (need not be loaded)
     content_hash: str = Field(default="", description="sha256 of the plan's canonical export")
     source_file: str | None = None
     loaded_at: dt.datetime | None = _when()
@@ -132,6 +133,7 @@ class Account(_PlanItem, table=True):
     hovedfunktion: int
     funktion: int
     dotted: str  # 5.57.71
+    replaces: str | None = None  # the predecessor plan's account code, as the plan writes it
 
 
 class BudgetLine(SQLModel, table=True):
