@@ -53,6 +53,7 @@ class PlanDiff:
     kinds: list[KindDiff]
     recoded: list[dict[str, Any]]
     problems: list[str]
+    language: str = "en"  # the new plan's: the report's default language
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,7 +133,8 @@ def diff_plans(old: s.PlanFile, new: s.PlanFile) -> PlanDiff:
             kinds.append(_compare(kind, name_field, before, after, key=_account_key))
         else:
             kinds.append(_compare(kind, name_field, before, after))
-    return PlanDiff(old.plan.slug, new.plan.slug, new.plan.follows == old.plan.slug, kinds, recoded, problems)
+    return PlanDiff(old.plan.slug, new.plan.slug, new.plan.follows == old.plan.slug, kinds, recoded, problems,
+                    new.plan.language)
 
 
 def _recode(old: list[s.AccountSpec], new: list[s.AccountSpec]) -> tuple[

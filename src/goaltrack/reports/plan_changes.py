@@ -75,4 +75,4 @@ def build_plan_diff(diff: PlanDiff, *, stamp: str | None = None) -> Report:
     if diff.problems:
         tables.append(Table("problems", "Problems", [Column("problem", "Problem")], [(p,) for p in diff.problems]))
     title = f"Plan diff: {diff.old} → {diff.new}"
-    return Report("plan-diff", title, data, tables, meta={"plan": diff.new, "title": title})
+    return Report("plan-diff", title, data, tables, meta={"plan": diff.new, "title": title, "language": diff.language})

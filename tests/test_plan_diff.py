@@ -1,0 +1,126 @@
+"""Plans compared across years (issue 13): ``follows:``, ``replaces:`` and ``goaltrack plan
+diff``, on holmstad-2022 → holmstad-2023 (synthetic, made for this) and on the bundled plan
+against itself; from files, from loaded plans, and through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import BUNDLED_PLAN, db_dump, run_cli
+from report_helpers import DATA, invoke
+
+OLD = DATA / "holmstad-2022.yaml"
+NEW = DATA / "holmstad-2023.yaml"
+
+
+def diff_json(*args: str | Path) -> dict:
+    return json.loads(invoke("plan", "diff", *args, "--format", "json"))
+
+
+def test_every_kind_of_change_between_two_plan_files() -> None:
+    d = diff_json(OLD, NEW)
+    assert (d["old"], d["new"], d["follows"]) == ("holmstad-2022", "holmstad-2023", True)
+    ch = d["changes"]
+    assert ch["national_goal"]["added"] == [
+        {"code": "NG4", "title": "Flere personer med handicap skal i beskæftigelse"}]
+    assert [e["code"] for e in ch["national_goal"]["removed"]] == ["NG5"]
+    assert ch["national_goal"]["renamed"] == [{
+        "code": "NG2", "old": "Flere skal i job", "new": "Flere skal i job frem for at være på offentlig forsørgelse"}]
+    assert [e["code"] for e in ch["focus_area"]["added"]] == ["FA3"]
+    assert ([e["code"] for e in ch["target_group"]["added"]], [e["code"] for e in ch["target_group"]["removed"]]) == (
+        ["seniorer"], ["sygemeldte"])
+    assert [e["code"] for e in ch["initiative"]["removed"]] == ["I4"]
+    assert ch["initiative"]["renamed"] == [
+        {"code": "I2", "old": "Virksomhedspraktik", "new": "Virksomhedsrettede forløb"}]
+    assert ch["initiative"]["moved"] == [{"code": "I3", "title": "Jobkonsulenter i virksomhederne",
+                                          "from": ["focus_area:FA1"], "to": ["focus_area:FA2"]}]
+    assert ch["indicator"]["moved"][0]["to"] == ["initiative:I2", "national_goal:NG2"]
+    # 5.68.91 became 5.68.94: recoded, neither removed nor added.
+    assert d["recoded_accounts"] == [{"old_code": "056891", "new_code": "056894",
+                                      "old_name": "Beskæftigelsesindsats for forsikrede ledige",
+                                      "new_name": "Løntilskud"}]
+    assert [e["code"] for e in ch["account"]["added"]] == ["055778", "056897", "056898"]
+    assert ch["account"]["removed"] == []
+    assert d["summary"]["account"] == {"added": 3, "removed": 0, "renamed": 0, "moved": 1, "unchanged": 1}
+    assert d["summary"]["recoded_accounts"] == 1
+    assert d["problems"] == []
+
+
+def test_a_plan_against_itself_has_no_changes() -> None:
+    d = diff_json(BUNDLED_PLAN, BUNDLED_PLAN)
+    assert all(not any(v.values()) for v in d["changes"].values())
+    assert all(s["unchanged"] > 0 for k, s in d["summary"].items() if k != "recoded_accounts")
+    assert d["follows"] is False
+
+
+def test_loaded_plans_by_slug_and_by_follows(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    invoke("--db", db, "plan", "load", OLD, NEW)
+    from_files = diff_json(OLD, NEW)
+    assert json.loads(invoke("--db", db, "plan", "diff", "holmstad-2022", "holmstad-2023", "--format", "json")) == (
+        from_files)
+    # NEW alone: against the plan it follows.
+    assert json.loads(invoke("--db", db, "plan", "diff", "holmstad-2023", "--format", "json")) == from_files
+    # A file against a loaded plan.
+    assert json.loads(invoke("--db", db, "plan", "diff", "holmstad-2022", NEW, "--format", "json")) == from_files
+    # follows: and replaces: survive the round trip through the database.
+    exported = invoke("--db", db, "plan", "export", "holmstad-2023")
+    assert "follows: holmstad-2022" in exported and "replaces: 5.68.91" in exported
+
+
+def test_every_format_and_both_languages() -> None:
+    table = invoke("plan", "diff", OLD, NEW, "--lang", "en")
+    assert "Changes by kind" in table and "renamed" in table and "recoded" in table
+    assert "Flere skal i job frem for" in table
+    danish = invoke("plan", "diff", OLD, NEW)  # the new plan's language: Danish
+    assert "Ændringer efter art" in danish and "omdøbt" in danish and "omkodet" in danish
+    for fmt, marker in (("markdown", "| national goal |"), ("html", "<table"), ("csv", "kind,added,removed")):
+        out = invoke("plan", "diff", OLD, NEW, "--format", fmt, "--lang", "en")
+        assert marker in out, fmt
+
+
+def test_bad_usage_is_one_line_exit_2(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    invoke("--db", db, "plan", "load", OLD)
+    cases = [
+        (("--db", db, "plan", "diff", "holmstad-2022"), "names no predecessor (follows:)"),
+        (("--db", db, "plan", "diff", "no-such-plan", "holmstad-2022"), "no-such-plan"),
+        (("--db", db, "plan", "diff", OLD, NEW, BUNDLED_PLAN), "give NEW, or OLD and NEW (got 3 plans)"),
+        (("plan", "diff", OLD, NEW, "--format", "nope"), "nope"),
+    ]
+    before = db_dump(db)
+    for args, message in cases:
+        proc = run_cli(*args)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert db_dump(db) == before
+    # NEW alone, its predecessor not loaded: the error names the plan it follows.
+    other = tmp_path / "other.db"
+    invoke("--db", other, "plan", "load", DATA / "tiny.yaml")
+    proc = run_cli("--db", other, "plan", "diff", NEW)
+    assert proc.returncode in (1, 2) and "holmstad-2022" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_follows_is_validated(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(NEW.read_text(encoding="utf-8").replace("follows: holmstad-2022", "follows: Holmstad 2022"),
+                   encoding="utf-8")
+    proc = run_cli("plan", "validate", bad)
+    assert proc.returncode == 1
+    line = next(x for x in proc.stderr.splitlines() if "follows" in x)
+    assert line.startswith(f"Error: {bad}:") and "plan.follows" in line
+
+
+def test_replaces_naming_no_old_account_is_reported() -> None:
+    d = diff_json(DATA / "tiny.yaml", NEW)
+    assert d["problems"] == ["account 056894 replaces 5.68.91, which the older plan does not have"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_plan_diff_in_a_subprocess(fmt: str) -> None:
+    proc = run_cli("plan", "diff", OLD, NEW, "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    assert "NG2" in proc.stdout
