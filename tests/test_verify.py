@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dbfixtures import new_engine, populate
+from dbfixtures import new_engine, populate, populated_at
 from helpers import run_cli
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
@@ -211,11 +211,7 @@ def test_a_damaged_sqlite_file_fails_the_integrity_check(tmp_path: Path) -> None
 
 
 def test_an_old_schema_is_a_note_not_a_problem(db_url: str) -> None:
-    engine = new_engine(db_url, "0001")
-    try:
-        populate(engine, old_import=True)
-    finally:
-        engine.dispose()
+    populated_at(db_url, "0001").dispose()
     code, out, _ = verify_cli(db_url)
     assert code == 0
     assert out[0].startswith("note: schema is at 0001") and "goaltrack db upgrade" in out[0]
