@@ -193,7 +193,7 @@ def pct(old: float, new: float) -> float | None:
 
 def test_percent_change_on_seed_figures() -> None:
     assert pct(75343, 106652) == 41.6  # 055778
-    assert pct(-95, -96) == -1.1  # 054665: a negative base; a 1.1 % larger net income
+    assert pct(-95, -96) is None  # 054665: a negative base has no percentage (issue 13)
     assert pct(3417, 0) == -100.0  # 056891
     assert percent_change(0, 0) is None  # 055774
     assert pct(1411, 3772) == 167.3  # 056894
@@ -205,7 +205,7 @@ def test_percent_change_matches_domain_table(
     code: str, _dotted: str, b2020: int, b2021: int
 ) -> None:
     expected = {
-        "054660": -2.7, "054661": -7.3, "054665": -1.1, "055771": 2.5, "055772": 6.2,
+        "054660": -2.7, "054661": -7.3, "054665": None, "055771": 2.5, "055772": 6.2,
         "055773": 10.1, "055774": None, "055778": 41.6, "055880": -19.8, "055881": 0.5,
         "055882": -1.4, "055883": 25.8, "056890": 1.4, "056891": -100.0, "056894": 167.3,
         "056895": -8.8, "056897": -27.2, "056898": 6.1,
@@ -218,8 +218,9 @@ def test_percent_change_never_raises() -> None:
     assert percent_change(0.0, -5) is None
     assert percent_change(float("nan"), 5) is None
     assert percent_change(5, float("inf")) is None
-    assert percent_change(-100, -50) == 50.0  # a smaller net income
-    assert percent_change(-100, 100) == 200.0
+    assert percent_change(-100, -50) is None  # a negative base: no percentage (issue 13)
+    assert percent_change(-100, 100) is None
+    assert percent_change(100, -100) == -200.0
 
 
 @given(

@@ -4,7 +4,7 @@ Amounts are summed in SQL per account and year; the grouping (hovedkonto -> hove
 -> funktion) uses the structure stored with each account and names from the bundled chart
 of accounts. Declared totals are compared with the sum of their lines and shown as
 printed: a difference within rounding (half a unit per line) is reported as rounding, a
-larger one as an error. Percent changes are over the absolute first-year amount
+larger one as an error. Percent changes are over the first-year amount, and there are none from 0 or below
 (:func:`goaltrack.values.accounts.percent_change`). The allocation block splits each
 account's amount over the national goals it serves (:mod:`goaltrack.reports.allocation`).
 """

@@ -106,17 +106,17 @@ def chart_names(code: str | AccountCode) -> tuple[str | None, str | None, str | 
 
 
 def percent_change(old: float, new: float) -> float | None:
-    """The change from ``old`` to ``new`` in percent of ``|old|``; None when there is none.
+    """The change from ``old`` to ``new`` in percent of ``old``; None when there is none.
 
-    Dividing by ``|old|`` keeps the sign of the result equal to the sign of ``new - old``, so
-    for a negative base (a net income line) a negative change means the income grew:
-    -95 -> -96 is -1.1 %, i.e. a 1.1 % larger net income (domain notes §1.8). A change from 0
-    has no percentage and gives None instead of raising; so does a NaN or infinite input,
-    because tables call this per row and show None as "n/a".
+    Only a positive base has a percentage. From 0 there is none; from a negative base (a net
+    income line, 054665 Repatriering: -95 -> -96) a percentage reads wrongly whichever way it
+    is signed (issue 13: a manager read "-1.1 %" as less money), so it is None too, and reports
+    show "n/a" beside the change in amount, which stays. So does a NaN or infinite input:
+    tables call this per row.
     """
-    if old == 0 or not (math.isfinite(old) and math.isfinite(new)):
+    if old <= 0 or not (math.isfinite(old) and math.isfinite(new)):
         return None
-    return (new - old) / abs(old) * 100.0
+    return (new - old) / old * 100.0
 
 
 __all__ = [
