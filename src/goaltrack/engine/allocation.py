@@ -21,18 +21,15 @@ account's parts add up to its amount to the last digit.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from goaltrack.store import tables as m
 from goaltrack.store.links import Links
-from goaltrack.store.plan_queries import PlanItems
+from goaltrack.store.plan_queries import PlanItems, account_amounts
 
 #: Why money is not allocated, in the order reports list them.
 NO_LINK = "no_link"
@@ -134,17 +131,9 @@ def _order(part: Part, goal_order: dict[str, int]) -> tuple[int, int]:
 
 def _amounts(conn: Connection, plan_id: int, kind: str) -> dict[int, dict[str, Decimal]]:
     """Account id -> year (as text) -> the sum of its lines of ``kind``, as a decimal."""
-    at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
-    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for account_id, year, total in conn.execute(
-        select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
-        .select_from(bt.join(at, at.c.id == bt.c.account_id))
-        .where(at.c.plan_id == plan_id, bt.c.kind == kind)
-        .group_by(bt.c.account_id, bt.c.year)
-    ):
-        # repr of the float is the shortest decimal that reads back as it: what the plan wrote.
-        out[account_id][str(year)] = Decimal(repr(float(total)))
-    return out
+    # repr of the float is the shortest decimal that reads back as it: what the plan wrote.
+    return {account_id: {y: Decimal(repr(v)) for y, v in years.items()}
+            for account_id, years in account_amounts(conn, plan_id, kind).items()}
 
 
 def _weights(links: Links, account_id: int, goals_of: Any) -> list[Part]:

@@ -23,6 +23,7 @@ from goaltrack.interfaces import Column, RenderOptions, Report, Table
 from goaltrack.reports.allocation import allocation_json, allocation_tables
 from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.store import tables as m
+from goaltrack.store.plan_queries import account_amounts
 from goaltrack.values.accounts import chart_names, percent_change
 
 LARGEST = 5
@@ -91,14 +92,7 @@ def _amounts(conn: Connection, plan_id: int, accounts: list[Any], kind: str,
     """Account id -> year (as text) -> the sum of its lines of ``kind``; years the plan lacks
     are taken from ``compare_plan_id``'s account with the same code."""
     at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
-    amounts: dict[int, dict[str, float]] = defaultdict(dict)
-    for account_id, y, total in conn.execute(
-        select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
-        .select_from(bt.join(at, at.c.id == bt.c.account_id))
-        .where(at.c.plan_id == plan_id, bt.c.kind == kind)
-        .group_by(bt.c.account_id, bt.c.year)
-    ):
-        amounts[account_id][str(y)] = float(total)
+    amounts: dict[int, dict[str, float]] = defaultdict(dict, account_amounts(conn, plan_id, kind))
     if compare_plan_id is not None:
         by_code = {a.code: a for a in accounts}
         # Another year's plan: its accounts are matched by code (names change between years).

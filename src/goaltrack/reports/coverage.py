@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from goaltrack.engine.allocation import allocate
@@ -35,7 +35,7 @@ from goaltrack.reports.findings import finding_json
 from goaltrack.reports.reach import Reach, level_counts, norm_title
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
-from goaltrack.store.plan_queries import PlanItems
+from goaltrack.store.plan_queries import PlanItems, account_amounts
 from goaltrack.vocab import SCORE_SOURCES, STATUSES
 
 if TYPE_CHECKING:
@@ -95,19 +95,6 @@ def status_counts(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _budget_by_account(conn: Connection, account_ids: list[int]) -> dict[int, dict[str, float]]:
-    """Each account's budgeted amount per year (the year as text, as the JSON keys it)."""
-    bt = m.table_of(m.BudgetLine)
-    amounts: dict[int, dict[str, float]] = defaultdict(dict)
-    for account_id, year, total in conn.execute(
-        select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
-        .where(bt.c.account_id.in_(account_ids), bt.c.kind == "budget")
-        .group_by(bt.c.account_id, bt.c.year)
-    ):
-        amounts[account_id][str(year)] = float(total)
-    return amounts
-
-
 class _GoalEntries:
     """What the coverage report says of each national goal: read once per plan, then
     :meth:`entry` per goal."""
@@ -115,7 +102,7 @@ class _GoalEntries:
     def __init__(self, conn: Connection, plan_id: int, scores: Any, as_of: dt.date | None) -> None:
         self.items = _PlanItems(conn, plan_id)
         self.links = Links(conn, [plan_id])
-        self.amounts = _budget_by_account(conn, list(self.items.acc_by_id))
+        self.amounts = account_amounts(conn, plan_id)
         self.allocation = allocate(conn, plan_id)
         self.years = self.allocation.years
         self.latest_dates = _latest_dates(conn, list(self.items.ind_by_id), as_of)

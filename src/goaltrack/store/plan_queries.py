@@ -52,6 +52,22 @@ def plan_detail(conn: Connection, plan_id: int) -> dict[str, Any]:
     }
 
 
+def account_amounts(conn: Connection, plan_id: int, kind: str = "budget") -> dict[int, dict[str, float]]:
+    """Account id -> year (as text, as the reports' JSON keys it) -> the sum of the account's
+    budget lines of ``kind``, summed in SQL. The budget report, the coverage report and the
+    allocation all read amounts this way."""
+    at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
+    out: dict[int, dict[str, float]] = {}
+    for account_id, year, total in conn.execute(
+        select(bt.c.account_id, bt.c.year, func.sum(bt.c.amount))
+        .select_from(bt.join(at, at.c.id == bt.c.account_id))
+        .where(at.c.plan_id == plan_id, bt.c.kind == kind)
+        .group_by(bt.c.account_id, bt.c.year)
+    ):
+        out.setdefault(account_id, {})[str(year)] = float(total)
+    return out
+
+
 def plan_ids(conn: Connection) -> list[int]:
     """Every loaded plan's id, by slug."""
     t = m.table_of(m.Plan)
