@@ -43,12 +43,13 @@ def populated_at(url: str, revision: str) -> Engine:
     it holds what that revision's columns can (a later column is dropped with its values)."""
     from alembic import command
 
-    from goaltrack.store.schema_version import alembic_config
+    from goaltrack.store.schema_version import alembic_config, check_foreign_keys, rebuildable
 
     engine = new_engine(url)
     populate(engine, old_import=True)
-    with engine.begin() as conn:
+    with engine.connect() as conn, rebuildable(conn), conn.begin():
         command.downgrade(alembic_config(conn), revision)
+        check_foreign_keys(conn)
     return engine
 
 

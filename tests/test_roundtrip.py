@@ -33,6 +33,7 @@ from goaltrack.store.plansync import load_plans
 TINY = Path(__file__).parent / "data" / "tiny.yaml"
 # follows: and replaces: (issue 13), in whole kroner, with actuals.
 HOLMSTAD = Path(__file__).parent / "data" / "holmstad-2023.yaml"
+RIVERTON = Path(__file__).parent / "data" / "riverton-climate-2025.yaml"  # its own account scheme
 
 #: Columns that say when, by whom or from which file a row was written, not what it holds.
 PROVENANCE = {"id", "recorded_at", "origin", "recorded_by", "loaded_at", "source_file", "superseded_at"}
@@ -133,13 +134,15 @@ def total(counts: dict[str, int]) -> int:
     return sum(counts.values())
 
 
-@pytest.mark.parametrize("plan", [BUNDLED_PLAN, TINY, HOLMSTAD], ids=["bundled", "tiny", "holmstad"])
+@pytest.mark.parametrize("plan", [BUNDLED_PLAN, TINY, HOLMSTAD, RIVERTON],
+                         ids=["bundled", "tiny", "holmstad", "riverton"])
 def test_export_loads_back_identically(engine: Engine, plan: Path, tmp_path: Path) -> None:
     text, again = roundtrip(engine, plan, tmp_path)
     assert again == text  # same bytes
 
 
-@pytest.mark.parametrize("plan", [BUNDLED_PLAN, TINY, HOLMSTAD], ids=["bundled", "tiny", "holmstad"])
+@pytest.mark.parametrize("plan", [BUNDLED_PLAN, TINY, HOLMSTAD, RIVERTON],
+                         ids=["bundled", "tiny", "holmstad", "riverton"])
 def test_export_is_the_same_plan(engine: Engine, plan: Path) -> None:
     """The export validates to the same plan file as the source, item for item."""
     (result,) = load_plans(engine, [read_plan(plan)])

@@ -83,8 +83,9 @@ def report_coverage(app: AppContext, **kw: Any) -> None:
               help="Take missing years from another loaded plan, matching accounts by code.")
 @pass_app
 def report_budget(app: AppContext, **kw: Any) -> None:
-    """Budget by account group (hovedkonto, hovedfunktion, funktion), changes between
-    years, the largest changes, and reconciliation with the declared totals as printed."""
+    """Budget by account group (the plan's account scheme: hovedkonto, hovedfunktion,
+    funktion in the Danish chart), changes between years, the largest changes, and
+    reconciliation with the declared totals as printed."""
     _run(app, "budget", **kw)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from goaltrack.errors import DataError
 from goaltrack.planfile import schema as s
-from goaltrack.values.accounts import parse_account_code
+from goaltrack.values.accounts import AccountScheme
 
 #: The kinds compared, in report order: (plan-file section, singular, the field that names an item).
 KINDS: tuple[tuple[str, str, str], ...] = (
@@ -72,12 +72,15 @@ def _same_text(a: str | None, b: str | None) -> bool:
     return " ".join((a or "").split()) == " ".join((b or "").split())
 
 
-def _account_key(code: str) -> str:
-    """An account code in one spelling (``5.68.91`` and ``056891`` are the same account)."""
-    try:
-        return parse_account_code(code).code
-    except DataError:
-        return code.strip()
+def _account_key(scheme: AccountScheme) -> Callable[[str], str]:
+    """An account code in one spelling: the scheme's (in the Danish chart ``5.68.91`` and
+    ``056891`` are the same account); as written when the two plans' schemes differ."""
+    def key(code: str) -> str:
+        try:
+            return scheme.normalise(code)
+        except DataError:
+            return code.strip()
+    return key
 
 
 def _belongs_to(kind: str, item: Any) -> list[str]:
@@ -129,33 +132,35 @@ def diff_plans(old: s.PlanFile, new: s.PlanFile) -> PlanDiff:
     for section, kind, name_field in KINDS:
         before, after = list(getattr(old, section)), list(getattr(new, section))
         if section == "accounts":
-            before, after, recoded, problems = _recode(before, after)
-            kinds.append(_compare(kind, name_field, before, after, key=_account_key))
+            same = old.plan.scheme == new.plan.scheme
+            key = _account_key(new.plan.scheme if same else AccountScheme("as written"))
+            before, after, recoded, problems = _recode(before, after, key)
+            kinds.append(_compare(kind, name_field, before, after, key=key))
         else:
             kinds.append(_compare(kind, name_field, before, after))
     return PlanDiff(old.plan.slug, new.plan.slug, new.plan.follows == old.plan.slug, kinds, recoded, problems,
                     new.plan.language)
 
 
-def _recode(old: list[s.AccountSpec], new: list[s.AccountSpec]) -> tuple[
+def _recode(old: list[s.AccountSpec], new: list[s.AccountSpec], key: Callable[[str], str]) -> tuple[
         list[s.AccountSpec], list[s.AccountSpec], list[dict[str, Any]], list[str]]:
     """Pair each new account that ``replaces`` an old one; return the accounts left to
     compare by code, the pairs, and the replacements that name no old account."""
-    by_key = {_account_key(a.code): a for a in old}
+    by_key = {key(a.code): a for a in old}
     paired_old: set[str] = set()
     paired_new: set[str] = set()
     recoded, problems = [], []
     for a in new:
         if not a.replaces:
             continue
-        k = _account_key(a.replaces)
+        k = key(a.replaces)
         if k not in by_key:
             problems.append(f"account {a.code} replaces {a.replaces}, which the older plan does not have")
             continue
         was = by_key[k]
         recoded.append({"old_code": was.code, "new_code": a.code, "old_name": was.name, "new_name": a.name})
         paired_old.add(k)
-        paired_new.add(_account_key(a.code))
-    keep_old = [a for a in old if _account_key(a.code) not in paired_old]
-    keep_new = [a for a in new if _account_key(a.code) not in paired_new]
+        paired_new.add(key(a.code))
+    keep_old = [a for a in old if key(a.code) not in paired_old]
+    keep_new = [a for a in new if key(a.code) not in paired_new]
     return keep_old, keep_new, recoded, problems

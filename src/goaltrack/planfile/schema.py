@@ -15,7 +15,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BeforeValidator,
+    Discriminator,
     Field,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -33,6 +35,7 @@ from goaltrack.planfile.fields import (
 )
 from goaltrack.planfile.fields import _storable as _storable
 from goaltrack.settings import DEFAULTS
+from goaltrack.values.accounts import DK_MUNICIPAL, AccountScheme, scheme_from
 from goaltrack.vocab import (
     Basis,
     BudgetKind,
@@ -44,7 +47,6 @@ from goaltrack.vocab import (
 
 FORMAT_VERSION = 1
 
-_ACCOUNT_RE = re.compile(r"^[0-9]{6}\Z")  # [0-9]: \d also matches non-ASCII digits
 
 
 class Source(_Model):
@@ -123,6 +125,60 @@ class IndicatorLinkSpec(_OneTarget):
     weight: Bounded | None = Field(default=None, ge=0)
 
 
+class AccountLevelSpec(_Model):
+    """A level the budget report groups accounts by: the code's first ``segments`` segments."""
+
+    name: str = Field(description="What the level is called, e.g. 'Programme'.")
+    segments: int = Field(default=1, ge=1, le=10,
+                          description="How many leading segments of the code form the group, "
+                                      "e.g. 1: 'CLIM' of 'CLIM-01'.")
+    names: dict[str, str] = Field(default_factory=dict,
+                                  description="Names of the groups by key, e.g. {CLIM: Climate}.")
+
+
+class AccountSchemeSpec(_Model):
+    """A plan's own account scheme, for plans outside the Danish municipal chart."""
+
+    name: str = Field(description="The scheme's name, e.g. 'Riverton capital programme'.")
+    pattern: str | None = Field(default=None,
+                                description="A regular expression every account code must match, "
+                                            "e.g. '[A-Z]+-[0-9]{2}'.")
+    separator: str = Field(default="-", min_length=1, max_length=3,
+                           description="What separates the code's segments, e.g. '-' in 'CLIM-01'.")
+    levels: list[AccountLevelSpec] = Field(default_factory=list,
+                                           description="Grouping levels, outermost first; none: no grouping.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a regular expression: {exc}") from None
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _not_builtin(cls, value: str) -> str:
+        if value == DK_MUNICIPAL:
+            raise ValueError(f"'{DK_MUNICIPAL}' is the built-in scheme; write account_scheme: {DK_MUNICIPAL}")
+        return value
+
+
+def _scheme_kind(value: Any) -> str:
+    return "builtin-scheme" if isinstance(value, str) else "own-scheme"
+
+
+# A name or a mapping: the discriminator tries only the branch the value's shape asks for,
+# so an error in a plan's own scheme is reported once, not once per branch of the union.
+AccountSchemeField = Annotated[
+    Annotated[Literal["dk-municipal"], Tag("builtin-scheme")] | Annotated[AccountSchemeSpec, Tag("own-scheme")],
+    Discriminator(_scheme_kind),
+]
+UNION_TAGS = frozenset({"builtin-scheme", "own-scheme"})  # not part of an error's path
+
+
 class PlanHeader(_Model):
     slug: Annotated[str, BeforeValidator(_written_as_text),
                     Field(pattern=r"^[a-z0-9][a-z0-9\-]*$", max_length=80)] = Field(
@@ -156,6 +212,16 @@ class PlanHeader(_Model):
         description="Slug of the plan this one follows (last year's), e.g. 'kalundborg-2020'; "
                     "`goaltrack plan diff` compares the two.",
     )
+    account_scheme: AccountSchemeField | None = Field(
+        default=None,
+        description="How the account codes are written and grouped: 'dk-municipal' (the Danish "
+                    "municipal chart, the default) or the plan's own scheme.",
+    )
+
+    @property
+    def scheme(self) -> AccountScheme:
+        raw = self.account_scheme
+        return scheme_from(raw.model_dump() if isinstance(raw, AccountSchemeSpec) else raw)
 
     @field_validator("years")
     @classmethod
@@ -227,7 +293,10 @@ class BudgetLineSpec(_Model):
 
 
 class AccountSpec(_Model):
-    code: Annotated[str, Field(description="The 6-digit municipal account code, e.g. '055771'.")]
+    code: Annotated[str, Field(
+        min_length=1, max_length=40,
+        description="The account code in the plan's scheme: 6 digits in the Danish municipal chart "
+                    "(e.g. '055771'), as the scheme says otherwise (e.g. 'CLIM-01').")]
     name: str
     replaces: Annotated[str, BeforeValidator(_written_as_text)] | None = Field(
         default=None,
@@ -239,19 +308,15 @@ class AccountSpec(_Model):
 
     @field_validator("code", mode="before")
     @classmethod
-    def _six_digits(cls, value: object) -> object:
+    def _code_as_text(cls, value: object) -> object:
+        # Whether the code fits the plan's scheme is checked with the plan (validate.py):
+        # the scheme is in the header, which an item does not see.
         if isinstance(value, bool | int | float):
             raise ValueError(
-                "write the code in quotes, as 6 digits (e.g. '055771'); "
-                "an unquoted number loses its leading zero"
+                "write the code in quotes (e.g. '055771'); an unquoted number loses its leading zero"
             )
-        if isinstance(value, str):
-            if not _ACCOUNT_RE.match(value.strip()):
-                raise ValueError(f"account code must be 6 digits, got {value!r}")
-            if not value.strip().startswith("0"):
-                raise ValueError(
-                    f"account code must start with 0 (hovedkonto 0-9 is written 00-09), got {value!r}"
-                )
+        if isinstance(value, str) and value != value.strip():
+            raise ValueError(f"account code has spaces around it: {value!r}")
         return value
 
 

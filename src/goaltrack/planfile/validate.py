@@ -6,6 +6,7 @@ Every problem in a file is collected and reported at once, each as
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,9 @@ _SECTIONS: dict[str, type[pydantic.BaseModel]] = {
 }
 
 
+_SCHEME_ADAPTER: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(s.AccountSchemeField | None)
+
+
 def _partial_plan(data: dict[str, Any]) -> PlanFile:
     """A plan of the items that validate on their own, for checking references.
 
@@ -123,6 +127,17 @@ def _partial_plan(data: dict[str, Any]) -> PlanFile:
             except pydantic.ValidationError:
                 items.append(_placeholder(model, item, i))
         sections[name] = items
+    # The header names the account scheme the codes are checked against. A header with
+    # problems elsewhere still gives its scheme; one whose scheme is invalid gives none, and
+    # the codes are then not checked (against a scheme the plan does not use).
+    raw_header = data.get("plan")
+    try:
+        sections["plan"] = s.PlanHeader.model_validate(raw_header)
+    except pydantic.ValidationError:
+        declared = raw_header.get("account_scheme") if isinstance(raw_header, dict) else None
+        with contextlib.suppress(pydantic.ValidationError):
+            sections["plan"] = s.PlanHeader.model_construct(
+                account_scheme=_SCHEME_ADAPTER.validate_python(declared))
     return PlanFile.model_construct(**sections)
 
 
@@ -144,7 +159,8 @@ def _placeholder(model: type[pydantic.BaseModel], item: Any, index: int) -> Any:
 
 def _from_pydantic(located: Located, err: Any) -> Problem:
     loc: PathKey = tuple(
-        part for part in err["loc"] if not (isinstance(part, str) and part.startswith("function-"))
+        part for part in err["loc"]
+        if not (isinstance(part, str) and (part.startswith("function-") or part in s.UNION_TAGS))
     )
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -281,8 +297,15 @@ def _check_initiatives(plan: PlanFile, known: _Known, check: _Checker) -> Iterab
 def _check_accounts(plan: PlanFile, known: _Known, check: _Checker) -> Iterable[Problem]:
     located = check.located
     known_by_kind = {"focus_area": known.areas, "initiative": known.initiatives, "target_group": known.groups}
+    # A partial plan (some item did not validate) has no header if its scheme is invalid.
+    header = getattr(plan, "plan", None)
+    scheme = header.scheme if header is not None else None
     for i, account in enumerate(plan.accounts):
         base: PathKey = ("accounts", i)
+        # A placeholder (see _partial_plan) sets no name; its code's problems are reported.
+        wrong = scheme.problem(account.code) if scheme and "name" in account.model_fields_set else None
+        if wrong is not None:
+            yield located.problem((*base, "code"), wrong)
         seen_lines: set[tuple[int, str]] = set()
         for j, line in enumerate(account.budget):
             if (line.year, line.kind) in seen_lines:

@@ -29,7 +29,9 @@ from goaltrack.render.svg_elements import (
 
 
 def _group_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return [hf for hk in data.get("groups", []) for hf in hk.get("hovedfunktioner", [])]
+    """The innermost level's groups (hovedfunktioner in the Danish chart)."""
+    levels = data.get("level_groups") or []
+    return list(levels[-1]["groups"]) if levels else []
 
 
 def _scale(values: Sequence[float], span: float) -> tuple[float, float]:
@@ -43,8 +45,9 @@ def _scale(values: Sequence[float], span: float) -> tuple[float, float]:
 
 
 def budget_bars(data: dict[str, Any], fmt: Formatter) -> Markup:
-    """Horizontal bars per hovedfunktion: the compared year (grey) over the reported year
-    (blue), with the change in amount and percent at the right."""
+    """Horizontal bars per group of the innermost level (hovedfunktion in the Danish chart):
+    the compared year (grey) over the reported year (blue), with the change in amount and
+    percent at the right."""
     _ = fmt.gettext
     y1, y0 = data.get("year"), data.get("compare")
     years = [y for y in (y0, y1) if y is not None]
@@ -95,12 +98,22 @@ def budget_bars(data: dict[str, Any], fmt: Formatter) -> Markup:
     if per:
         body.append(_el("line", x1=label_w + zero, y1=top - 2, x2=label_w + zero, y2=top + len(rows) * row_h,
                         stroke=MUTED, stroke_width=1))
-    title = _("Budget per main function")
-    if y0 is not None and y1 is not None:
-        desc = _("Amounts per main function in %(y0)s and %(y1)s (%(unit)s), with the change.") % {
-            "y0": y0, "y1": y1, "unit": data.get("meta", {}).get("amount_unit") or ""}
-    else:
-        desc = _("Amounts per main function (%(unit)s).") % {"unit": data.get("meta", {}).get("amount_unit") or ""}
+    unit = data.get("meta", {}).get("amount_unit") or ""
+    if (data.get("scheme") or {}).get("danish", True):
+        title = _("Budget per main function")
+        if y0 is not None and y1 is not None:
+            desc = _("Amounts per main function in %(y0)s and %(y1)s (%(unit)s), with the change.") % {
+                "y0": y0, "y1": y1, "unit": unit}
+        else:
+            desc = _("Amounts per main function (%(unit)s).") % {"unit": unit}
+    else:  # a plan's own scheme: its innermost level, named as the plan names it
+        level = data["level_groups"][-1]["level"]
+        title = _("Budget by %(level)s") % {"level": level}
+        if y0 is not None and y1 is not None:
+            desc = _("Amounts by %(level)s in %(y0)s and %(y1)s (%(unit)s), with the change.") % {
+                "level": level, "y0": y0, "y1": y1, "unit": unit}
+        else:
+            desc = _("Amounts by %(level)s (%(unit)s).") % {"level": level, "unit": unit}
     return _svg(width, height, title, desc, body, "budget-bars")
 
 

@@ -123,7 +123,7 @@ TABLE_LABELS = (
     N_("By"), N_("Change"), N_("Change %"), N_("Code"), N_("Corrected"), N_("Coverage"),
     N_("Declared total"), N_("Difference"), N_("Direction"), N_("Explanation"), N_("Findings"),
     N_("Focus area"), N_("Focus areas"), N_("Function"), N_("Gaps"), N_("Goal"),
-    N_("Hovedfunktion"), N_("Hovedfunktioner"), N_("Indicator"), N_("Indicator series"),
+    N_("Main account"), N_("Main function"), N_("Main functions"), N_("Indicator"), N_("Indicator series"),
     N_("Indicators"), N_("Initiative"), N_("Initiative status history"), N_("Initiatives"),
     N_("Item"), N_("Kind"), N_("Latest"), N_("Level"), N_("Linked areas"), N_("Measures"),
     N_("Message"), N_("Name"), N_("National goal × focus area"),

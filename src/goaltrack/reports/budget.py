@@ -1,11 +1,16 @@
 """The budget report: accounts grouped by their code's structure, changes, reconciliation.
 
-Amounts are summed in SQL per account and year; the grouping (hovedkonto -> hovedfunktion
--> funktion) uses the structure stored with each account and names from the bundled chart
-of accounts. Declared totals are compared with the sum of their lines and shown as
-printed: a difference within rounding (half a unit per line) is reported as rounding, a
-larger one as an error. Percent changes are over the first-year amount, and there are none from 0 or below
-(:func:`goaltrack.values.accounts.percent_change`). The allocation block splits each
+Amounts are summed in SQL per account and year; the grouping follows the plan's account
+scheme (:class:`goaltrack.values.accounts.AccountScheme`): in the Danish chart hovedkonto
+-> hovedfunktion -> funktion with names from the bundled chart of accounts, in a plan's own
+scheme the levels it declares. ``level_groups`` holds the grouping for any scheme; the
+nested ``groups`` (hovedkonto -> hovedfunktioner) is kept for the Danish chart, which
+scripts read since the first release, and is empty otherwise.
+
+Declared totals are compared with the sum of their lines and shown as printed: a
+difference within rounding (half a unit per line) is reported as rounding, a larger one as
+an error. Percent changes are over the first-year amount, and there are none from 0 or
+below (:func:`goaltrack.values.accounts.percent_change`). The allocation block splits each
 account's amount over the national goals it serves (:mod:`goaltrack.reports.allocation`).
 """
 
@@ -23,8 +28,8 @@ from goaltrack.interfaces import Column, RenderOptions, Report, Table
 from goaltrack.reports.allocation import allocation_json, allocation_tables
 from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.store import tables as m
-from goaltrack.store.plan_queries import account_amounts
-from goaltrack.values.accounts import chart_names, percent_change
+from goaltrack.store.plan_queries import account_amounts, plan_scheme
+from goaltrack.values.accounts import AccountScheme, chart_names, percent_change
 
 LARGEST = 5
 
@@ -72,18 +77,22 @@ def build_budget(
     y1 = year if year is not None else (years[-1] if years else None)
     y0 = compare if compare is not None else next((y for y in reversed(years) if y1 is not None and y < y1), None)
 
-    flat = [_account_entry(a, amounts.get(a.id, {}), years, y0, y1) for a in accounts]
-    groups = _groups(flat, years, y0, y1)
+    scheme = plan_scheme(conn, plan_id)
+    flat = [_account_entry(a, amounts.get(a.id, {}), years, y0, y1, scheme) for a in accounts]
+    groups = _groups(flat, years, y0, y1) if scheme.danish else []
+    level_groups = _level_groups(flat, scheme, years, y0, y1)
     totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
     total_change, total_pct = _change(totals, y0, y1)
     reconciliation = _reconciliation(conn, plan_id, flat, kind)
     allocation = allocation_json(allocate(conn, plan_id, kind))
     data = envelope(
-        meta, kind=kind, years=years, year=y1, compare=y0, groups=groups, accounts=flat,
+        meta, kind=kind, years=years, year=y1, compare=y0,
+        scheme={"name": scheme.name, "danish": scheme.danish, "levels": scheme.level_names()},
+        level_groups=level_groups, groups=groups, accounts=flat,
         totals=totals, total_change=total_change, total_change_pct=total_pct,
         largest_changes=_largest_changes(flat), reconciliation=reconciliation, allocation=allocation,
     )
-    tables = _budget_tables(flat, groups, reconciliation, years, kind) + allocation_tables(allocation)
+    tables = _budget_tables(flat, scheme, level_groups, reconciliation, years, kind) + allocation_tables(allocation)
     return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)
 
 
@@ -107,14 +116,38 @@ def _amounts(conn: Connection, plan_id: int, accounts: list[Any], kind: str,
     return amounts
 
 
-def _account_entry(a: Any, am: dict[str, float], years: list[int], y0: int | None, y1: int | None) -> dict[str, Any]:
+def _account_entry(a: Any, am: dict[str, float], years: list[int], y0: int | None, y1: int | None,
+                   scheme: AccountScheme) -> dict[str, Any]:
     change, pct = _change(am, y0, y1)
+    danish = scheme.danish
     return {
         "code": a.code, "dotted": a.dotted, "name": a.name, "hovedkonto": a.hovedkonto,
-        "hovedfunktion": f"{a.hovedkonto}.{a.hovedfunktion:02d}", "funktion": a.dotted,
-        "function_name": chart_names(a.code)[2], "amounts": {str(y): am.get(str(y)) for y in years},
-        "change": change, "change_pct": pct,
+        "hovedfunktion": f"{a.hovedkonto}.{a.hovedfunktion:02d}" if danish else None,
+        "funktion": a.dotted, "function_name": chart_names(a.code)[2] if danish else None,
+        "groups": [key for key, _name in scheme.groups_of(a.code)],
+        "amounts": {str(y): am.get(str(y)) for y in years}, "change": change, "change_pct": pct,
     }
+
+
+def _level_groups(flat: list[dict[str, Any]], scheme: AccountScheme, years: list[int],
+                  y0: int | None, y1: int | None) -> list[dict[str, Any]]:
+    """Per level of the scheme, outermost first: its groups in the order they first appear,
+    each with its name, the group it sits in one level up, the codes of its accounts and
+    their summed amounts and change."""
+    out: list[dict[str, Any]] = []
+    for depth, level in enumerate(scheme.level_names()):
+        groups: dict[str, dict[str, Any]] = {}
+        for acc in flat:
+            key, name = scheme.groups_of(acc["code"])[depth]
+            g = groups.setdefault(key, {"code": key, "name": name,
+                                        "parent": acc["groups"][depth - 1] if depth else None, "accounts": []})
+            g["accounts"].append(acc["code"])
+        by_code = {a["code"]: a for a in flat}
+        for g in groups.values():
+            g["amounts"] = {str(y): sum(by_code[c]["amounts"][str(y)] or 0.0 for c in g["accounts"]) for y in years}
+            g["change"], g["change_pct"] = _change(g["amounts"], y0, y1)
+        out.append({"level": level, "groups": list(groups.values())})
+    return out
 
 
 def _groups(flat: list[dict[str, Any]], years: list[int], y0: int | None, y1: int | None) -> list[dict[str, Any]]:
@@ -168,18 +201,24 @@ def _reconciliation(conn: Connection, plan_id: int, flat: list[dict[str, Any]], 
     return out
 
 
-def _budget_tables(flat: list[dict[str, Any]], groups: list[dict[str, Any]], reconciliation: list[dict[str, Any]],
-                   years: list[int], kind: str) -> list[Table]:
-    cols = [Column("code", "Account"), Column("funktion", "Function"), Column("name", "Name")]
-    cols += [Column(f"y{y}", f"{kind.capitalize()} {y}", "number") for y in years]
-    cols += [Column("change", "Change", "number"), Column("change_pct", "Change %", "percent")]
-    rows = [(a["code"], a["funktion"], a["name"], *[a["amounts"][str(y)] for y in years], a["change"], a["change_pct"])
-            for a in flat]
-    group_rows = [
-        (hf["code"], hf["name"] or "", *[hf["amounts"][str(y)] for y in years], hf["change"], hf["change_pct"])
-        for hk in groups for hf in hk["hovedfunktioner"]
+def _budget_tables(flat: list[dict[str, Any]], scheme: AccountScheme, level_groups: list[dict[str, Any]],
+                   reconciliation: list[dict[str, Any]], years: list[int], kind: str) -> list[Table]:
+    figures = [Column(f"y{y}", f"{kind.capitalize()} {y}", "number") for y in years]
+    figures += [Column("change", "Change", "number"), Column("change_pct", "Change %", "percent")]
+    # The dotted funktion is a Danish notion; a plan's own scheme has only its codes.
+    cols = [Column("code", "Account")] + ([Column("funktion", "Function")] if scheme.danish else [])
+    cols += [Column("name", "Name"), *figures]
+    rows = [(a["code"], *([a["funktion"]] if scheme.danish else []), a["name"],
+             *[a["amounts"][str(y)] for y in years], a["change"], a["change_pct"]) for a in flat]
+    group_tables = [
+        Table("groups" if scheme.danish else f"groups_{depth + 1}",
+              "Main functions" if scheme.danish else lv["level"],
+              [Column("code", lv["level"]), Column("name", "Name"), *figures],
+              [(g["code"], g["name"] or "", *[g["amounts"][str(y)] for y in years], g["change"], g["change_pct"])
+               for g in lv["groups"]])
+        # The Danish table has been the main functions alone since the first release.
+        for depth, lv in enumerate(level_groups) if not scheme.danish or depth == len(level_groups) - 1
     ]
-    group_cols = [Column("code", "Hovedfunktion"), Column("name", "Name")] + cols[3:]
     rec_cols = [Column("label", "Declared total"), Column("year", "Year"), Column("declared", "As printed", "number"),
                 Column("computed", "Sum of lines", "number"), Column("difference", "Difference", "number"),
                 Column("tolerance", "Rounding tolerance", "number"), Column("verdict", "Verdict", labels="verdict")]
@@ -188,6 +227,6 @@ def _budget_tables(flat: list[dict[str, Any]], groups: list[dict[str, Any]], rec
                 for r in reconciliation]
     return [
         Table("accounts", "Accounts", cols, rows),
-        Table("groups", "Hovedfunktioner", group_cols, group_rows),
+        *group_tables,
         Table("reconciliation", "Reconciliation with declared totals", rec_cols, rec_rows),
     ]

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from goaltrack.store import tables as m
+from goaltrack.values.accounts import AccountScheme, scheme_from
 
 
 def plan_summaries(conn: Connection) -> list[dict[str, Any]]:
@@ -66,6 +67,12 @@ def account_amounts(conn: Connection, plan_id: int, kind: str = "budget") -> dic
     ):
         out.setdefault(account_id, {})[str(year)] = float(total)
     return out
+
+
+def plan_scheme(conn: Connection, plan_id: int) -> AccountScheme:
+    """The account scheme the plan declares (the Danish chart unless it declares its own)."""
+    t = m.table_of(m.Plan)
+    return scheme_from(conn.execute(select(t.c.account_scheme).where(t.c.id == plan_id)).scalar_one())
 
 
 def plan_ids(conn: Connection) -> list[int]:

@@ -66,9 +66,18 @@ class LoadResult:
         return ", ".join(parts)
 
 
+_LATER_HEADER_FIELDS = ("account_scheme",)  # 0.4: issue 13
+
+
 def content_hash(plan: s.PlanFile) -> str:
     """sha256 of the plan's content (not its layout or comments)."""
-    blob = json.dumps(plan.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    content = plan.model_dump(mode="json")
+    # A header field added after a plan was written leaves its hash as it was while unused,
+    # so upgrading goaltrack does not make every loaded plan look edited.
+    for later in _LATER_HEADER_FIELDS:
+        if content["plan"].get(later) is None:
+            content["plan"].pop(later, None)
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

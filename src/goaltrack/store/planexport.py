@@ -152,6 +152,11 @@ def _read_plan(session: Session, plan_id: int) -> _PlanRows:
                      code_of, links, budget, measurements)
 
 
+def _account_scheme(stored: Any) -> Any:
+    """The header's ``account_scheme`` from its stored JSON: the name or the plan's own spec."""
+    return s.AccountSchemeSpec.model_validate(stored) if isinstance(stored, dict) else stored
+
+
 def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
     rows = _read_plan(session, plan_id)
     p, refs, code_of = rows.plan, rows.refs, rows.code_of
@@ -164,6 +169,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
             approved_by=p.approved_by, approved_on=p.approved_on,
             hearing_bodies=p.hearing_bodies or [], synthetic=p.synthetic, notes=p.notes,
             follows=p.follows,
+            account_scheme=_account_scheme(p.account_scheme),
         ),
         national_goals=[
             s.NationalGoalSpec(

@@ -25,7 +25,7 @@ from goaltrack.planfile.validate import ParsedPlan
 from goaltrack.store import tables as m
 from goaltrack.store.database import writer
 from goaltrack.store.plandiff import LoadResult, _changed, _dump, _sync, _sync_keyed, content_hash
-from goaltrack.values.accounts import parse_account_code
+from goaltrack.values.accounts import AccountScheme, parse_account_code
 from goaltrack.values.periods import parse_period
 
 
@@ -76,6 +76,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         "synthetic": h.synthetic,
         "notes": h.notes,
         "follows": h.follows,
+        "account_scheme": h.account_scheme if isinstance(h.account_scheme, str | None) else _dump(h.account_scheme),
         "content_hash": content_hash(plan),
     }
     row = session.exec(select(m.Plan).where(col(m.Plan.slug) == h.slug)).one_or_none()
@@ -114,7 +115,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         } for i, ini in enumerate(plan.initiatives)
     })
     accounts = _sync(session, result, m.Account, "account", plan_id, {
-        a.code: _account_fields(a, i) for i, a in enumerate(plan.accounts)
+        a.code: _account_fields(a, i, h.scheme) for i, a in enumerate(plan.accounts)
     })
     indicators = _sync(session, result, m.Indicator, "indicator", plan_id, {
         ind.code: _indicator_fields(ind, i) for i, ind in enumerate(plan.indicators)
@@ -135,12 +136,14 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
     return result
 
 
-def _account_fields(a: s.AccountSpec, position: int) -> dict[str, Any]:
-    code = parse_account_code(a.code)
-    return {
-        "position": position, "name": a.name, "replaces": a.replaces, "hovedkonto": code.hovedkonto,
-        "hovedfunktion": code.hovedfunktion, "funktion": code.funktion, "dotted": code.dotted,
-    }
+def _account_fields(a: s.AccountSpec, position: int, scheme: AccountScheme) -> dict[str, Any]:
+    fields: dict[str, Any] = {"position": position, "name": a.name, "replaces": a.replaces,
+                              "hovedkonto": None, "hovedfunktion": None, "funktion": None, "dotted": None}
+    if scheme.danish:
+        code = parse_account_code(a.code)
+        fields.update(hovedkonto=code.hovedkonto, hovedfunktion=code.hovedfunktion,
+                      funktion=code.funktion, dotted=code.dotted)
+    return fields
 
 
 def _indicator_fields(ind: s.IndicatorSpec, position: int) -> dict[str, Any]:

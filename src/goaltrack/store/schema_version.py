@@ -20,6 +20,8 @@ data migration, and append its id to :data:`REVISIONS`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 #: Every revision, oldest first (a test checks this against ``migrations/versions``).
-REVISIONS = ("0001", "0002", "0003")
+REVISIONS = ("0001", "0002", "0003", "0004")
 HEAD = REVISIONS[-1]
 #: The schema of databases created before goaltrack had migrations.
 BASELINE = "0001"
@@ -152,7 +154,7 @@ def migrate(engine: Engine, revision: str = "head") -> tuple[SchemaState, Schema
 
     where = f"--db {engine.url.render_as_string(hide_password=True)}"
     try:
-        with writer(engine).connect() as conn, conn.begin():
+        with writer(engine).connect() as conn, rebuildable(conn), conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
             before = read_state(conn)
@@ -167,10 +169,41 @@ def migrate(engine: Engine, revision: str = "head") -> tuple[SchemaState, Schema
                 command.stamp(cfg, BASELINE)
             command.upgrade(cfg, revision)
             after = read_state(conn)
+            check_foreign_keys(conn)
     except DBAPIError as exc:
         reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
         raise DataError(f"{where}: migrating the schema failed, nothing changed: {reason.strip()}") from None
     return before, after
+
+
+@contextmanager
+def rebuildable(conn: Connection) -> Iterator[None]:
+    """Let a migration rebuild a table on SQLite (what an ALTER COLUMN is there).
+
+    Rebuilding drops the old table; with foreign keys on, that deletes every row that refers
+    to it (ON DELETE CASCADE). SQLite's own procedure (https://sqlite.org/lang_altertable.html,
+    "other kinds of table schema changes") turns them off outside the transaction and checks
+    them before the commit (:func:`check_foreign_keys`). Enter this before ``conn.begin()``.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def check_foreign_keys(conn: Connection) -> None:
+    """Refuse to commit a migration that left a row referring to nothing (SQLite)."""
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise DataError(f"the migration left {len(broken)} rows whose references are broken "
+                            f"(first: {tuple(broken[0])}); nothing changed")
 
 
 # --------------------------------------------------------------------------- developers

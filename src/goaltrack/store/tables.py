@@ -61,6 +61,8 @@ class Plan(SQLModel, table=True):
     synthetic: bool = False
     notes: str | None = None
     follows: str | None = None  # the slug of the plan this one follows (need not be loaded)
+    # As the header writes it: None (the Danish chart), "dk-municipal", or the plan's own scheme.
+    account_scheme: dict[str, Any] | str | None = _json()
     content_hash: str = Field(default="", description="sha256 of the plan's canonical export")
     source_file: str | None = None
     loaded_at: dt.datetime | None = _when()
@@ -122,17 +124,17 @@ class Initiative(_PlanItem, table=True):
 
 
 class Account(_PlanItem, table=True):
-    """An account; ``code`` is its number as the plan writes it (6 digits, e.g. 055771)."""
+    """An account; ``code`` is its code as the plan writes it (e.g. 055771, or CLIM-01)."""
 
     __tablename__ = "account"
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
 
     name: str
-    # Derived from the code (see goaltrack.values.accounts); stored so reports can group in SQL.
-    hovedkonto: int
-    hovedfunktion: int
-    funktion: int
-    dotted: str  # 5.57.71
+    # Derived from a Danish chart code (goaltrack.values.accounts); None in other schemes.
+    hovedkonto: int | None = None
+    hovedfunktion: int | None = None
+    funktion: int | None = None
+    dotted: str | None = None  # 5.57.71
     replaces: str | None = None  # the predecessor plan's account code, as the plan writes it
 
 

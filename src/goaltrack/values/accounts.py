@@ -1,6 +1,12 @@
-"""Account codes of the Danish municipal chart of accounts, their names, and budget changes.
+"""Account schemes: how a plan's account codes are written and grouped; budget changes.
 
-A budget line's code is six digits, ``055771`` = hovedkonto ``05`` (zero-padded 5),
+A plan declares its scheme (``account_scheme:`` in its header). The default, ``dk-municipal``,
+is the Danish municipal chart of accounts described below; any other plan declares its own
+(a name, optionally a pattern its codes must match, and the levels its budget report groups
+by, each level the code's first segments): a city climate plan's ``CLIM-01`` is grouped
+under ``CLIM``, and nothing Danish is assumed of it.
+
+In the Danish scheme a budget line's code is six digits, ``055771`` = hovedkonto ``05`` (zero-padded 5),
 hovedfunktion ``57``, funktion ``71``; officially written ``5.57.71`` and also ``05.57.71``
 (domain notes §3.1). The chart has hovedkonti 0-9 only, so a six-digit code must start with
 ``0``; anything else is a typo or a longer account string, and is refused.
@@ -28,7 +34,6 @@ ACCOUNT_CODE_HELP = "account code must be 6 digits like '055771' or dotted like 
 # [0-9] rather than \d: \d also matches non-ASCII digits.
 _SIX = re.compile(r"0([0-9])([0-9]{2})([0-9]{2})")
 _DOTTED = re.compile(r"0?([0-9])\.([0-9]{2})\.([0-9]{2})")
-
 
 
 @dataclass(frozen=True, order=True)
@@ -66,6 +71,89 @@ class AccountCode:
         return self.code
 
 
+DK_MUNICIPAL = "dk-municipal"
+
+
+@dataclass(frozen=True)
+class SchemeLevel:
+    """One grouping level: the code's first ``segments`` segments, and their names."""
+
+    name: str
+    segments: int
+    names: tuple[tuple[str, str], ...] = ()
+
+    def key(self, code: str, separator: str) -> str:
+        return separator.join(code.split(separator)[: self.segments])
+
+    def name_of(self, key: str) -> str | None:
+        return dict(self.names).get(key)
+
+
+@dataclass(frozen=True)
+class AccountScheme:
+    """How a plan writes and groups its account codes (see the module docstring)."""
+
+    name: str
+    pattern: str | None = None
+    separator: str = "-"
+    levels: tuple[SchemeLevel, ...] = ()
+
+    @property
+    def danish(self) -> bool:
+        return self.name == DK_MUNICIPAL
+
+    def problem(self, code: str) -> str | None:
+        """Why ``code`` is not a code of this scheme, or None."""
+        if self.danish:
+            if not _SIX_TEXT.fullmatch(code):
+                return f"account code must be 6 digits, got {code!r}"
+            if not code.startswith("0"):
+                return f"account code must start with 0 (hovedkonto 0-9 is written 00-09), got {code!r}"
+            return None
+        if self.pattern is not None and not re.fullmatch(self.pattern, code):
+            return f"account code {code!r} does not match the scheme's pattern {self.pattern!r}"
+        return None
+
+    def normalise(self, code: str) -> str:
+        """The code as it is compared: the six-digit form in the Danish scheme (``5.68.91``
+        and ``056891`` are one account), as written otherwise."""
+        return parse_account_code(code).code if self.danish else code.strip()
+
+    def groups_of(self, code: str) -> list[tuple[str, str | None]]:
+        """(key, reference name) of the code's group at each level, outermost first."""
+        if self.danish:
+            account = parse_account_code(code)
+            hk, hf, _fn = chart_names(account)
+            return [(str(account.hovedkonto), hk), (account.hovedfunktion_dotted, hf)]
+        return [(lv.key(code, self.separator), lv.name_of(lv.key(code, self.separator))) for lv in self.levels]
+
+    def level_names(self) -> list[str]:
+        """The levels' names; the Danish ones are msgids (translated when shown)."""
+        if self.danish:
+            return ["Main account", "Main function"]
+        return [lv.name for lv in self.levels]
+
+
+DANISH_SCHEME = AccountScheme(DK_MUNICIPAL)
+
+_SIX_TEXT = re.compile(r"[0-9]{6}")
+
+
+def scheme_from(declared: Any) -> AccountScheme:
+    """The scheme a plan header declares: None or ``"dk-municipal"`` is the Danish chart; a
+    mapping (as :class:`goaltrack.planfile.schema.AccountSchemeSpec` dumps it) is the plan's own."""
+    if declared is None or declared == DK_MUNICIPAL:
+        return DANISH_SCHEME
+    if isinstance(declared, str):
+        raise DataError(f"unknown account scheme {quote(declared)} (the built-in one is {DK_MUNICIPAL!r})")
+    levels = tuple(
+        SchemeLevel(str(lv["name"]), int(lv.get("segments", i + 1)),
+                    tuple(sorted((str(k), str(v)) for k, v in (lv.get("names") or {}).items())))
+        for i, lv in enumerate(declared.get("levels") or [])
+    )
+    return AccountScheme(str(declared["name"]), declared.get("pattern"), str(declared.get("separator") or "-"), levels)
+
+
 def parse_account_code(code: str) -> AccountCode:
     """Parse ``055771``, ``05.57.71`` or ``5.57.71``; raise :class:`DataError` otherwise."""
     if not isinstance(code, str):
@@ -77,8 +165,6 @@ def parse_account_code(code: str) -> AccountCode:
         raise DataError(f"{ACCOUNT_CODE_HELP}, got {quote(code)}")
     hk, hf, fn = int(m[1]), int(m[2]), int(m[3])
     return AccountCode(f"0{hk}{hf:02d}{fn:02d}", hk, hf, fn)
-
-
 
 
 @cache
@@ -121,9 +207,14 @@ def percent_change(old: float, new: float) -> float | None:
 
 __all__ = [
     "ACCOUNT_CODE_HELP",
+    "DANISH_SCHEME",
+    "DK_MUNICIPAL",
     "AccountCode",
+    "AccountScheme",
+    "SchemeLevel",
     "chart_names",
     "chart_of_accounts",
     "parse_account_code",
     "percent_change",
+    "scheme_from",
 ]
