@@ -279,14 +279,15 @@ def _toml(value: Any) -> str:
 
 
 def _models() -> list[type[BaseModel]]:
-    from goaltrack.planfile import schema
+    """Every plan-file model: schema's own and those it re-exports from schemes."""
+    from goaltrack.planfile import schema, schemes
 
     return [
         obj
         for obj in vars(schema).values()
         if isinstance(obj, type)
         and issubclass(obj, BaseModel)
-        and obj.__module__ == schema.__name__
+        and obj.__module__ in (schema.__name__, schemes.__name__)
         and not obj.__name__.startswith("_")
     ]
 

@@ -87,6 +87,20 @@ def test_csv_keeps_numbers_machine_readable() -> None:
     assert rows[4][4] == "two\nlines"  # quoted, not flattened: it is data
 
 
+def test_csv_in_the_language_asked_for() -> None:
+    """With --lang (lang_asked) the header and coded values are words of that language;
+    numbers stay plain numbers. Without it, keys and codes whatever the language."""
+    report = Report("x", "X", {}, [Table("t", "T", [Column("code", "Code"), Column("status", "Status", labels="status"),
+                                                     Column("ok", "Example data"), Column("FA1", "FA1"),
+                                                     Column("y2021", "Budget 2021", "number")],
+                                         [("NG1", "on-track", True, "E", 1234.5)])])
+    rows = list(csv.reader(io.StringIO(str(fmt("csv").render(report, RenderOptions(lang="da", lang_asked=True))))))
+    assert rows == [["Kode", "Status", "Eksempeldata", "FA1", "Budget 2021"],
+                    ["NG1", "på rette spor", "ja", "E", "1234.5"]]
+    machine = list(csv.reader(io.StringIO(str(fmt("csv").render(report, RenderOptions(lang="da"))))))
+    assert machine == [["code", "status", "ok", "FA1", "y2021"], ["NG1", "on-track", "true", "E", "1234.5"]]
+
+
 @pytest.mark.parametrize(
     ("value", "cell"),
     [

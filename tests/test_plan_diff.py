@@ -76,9 +76,13 @@ def test_every_format_and_both_languages() -> None:
     assert "Flere skal i job frem for" in table
     danish = invoke("plan", "diff", OLD, NEW)  # the new plan's language: Danish
     assert "Ændringer efter art" in danish and "omdøbt" in danish and "omkodet" in danish
-    for fmt, marker in (("markdown", "| national goal |"), ("html", "<table"), ("csv", "kind,added,removed")):
+    for fmt, marker in (("markdown", "| national goal |"), ("html", "<table"), ("csv", "Kind,Added,Removed")):
         out = invoke("plan", "diff", OLD, NEW, "--format", fmt, "--lang", "en")
         assert marker in out, fmt
+    # CSV without --lang is for machines: keys and codes, the moved items as kind:code.
+    machine = invoke("plan", "diff", OLD, NEW, "--format", "csv")
+    assert "kind,added,removed" in machine and "national_goal,1,1,1,0,2" in machine
+    assert "initiative:I2" in machine
 
 
 def test_bad_usage_is_one_line_exit_2(tmp_path: Path) -> None:

@@ -205,6 +205,33 @@ class Column:
     labels: str | None = None
 
 
+class RuleText(str):
+    """A finding's message in a table cell: the check's own (English) text, which CSV and
+    ``table --lang en`` print, and the rule it comes from, so that formats for people in
+    another language print the rule's translated summary instead
+    (:meth:`goaltrack.render.i18n.Formatter.coded`)."""
+
+    rule: str
+
+    def __new__(cls, text: str, rule: str) -> RuleText:
+        obj = super().__new__(cls, text)
+        obj.rule = rule
+        return obj
+
+
+class RefsText(str):
+    """Items named by kind and code in a table cell (``initiative:I2, national_goal:NG2``,
+    as CSV prints them): formats for people print the kinds as words of their language
+    ("indsats I2, nationalt mål NG2")."""
+
+    refs: tuple[tuple[str, str], ...]
+
+    def __new__(cls, refs: list[str]) -> RefsText:
+        obj = super().__new__(cls, ", ".join(refs) if refs else "–")
+        obj.refs = tuple(tuple(r.split(":", 1)) if ":" in r else ("", r) for r in refs)  # type: ignore[misc]
+        return obj
+
+
 @dataclass
 class Table:
     """A named table of a report; formats that only know rows (CSV, XLSX, table) use these."""
@@ -258,6 +285,10 @@ class RenderOptions:
     as_of: dt.date | None = None
     """Build the report as of this day (``--as-of``): only values of periods that end by
     then, statuses recorded by then. ``None``: everything recorded."""
+    lang_asked: bool = False
+    """Set by ``render()``: the language was asked for (``--lang`` or config ``[reports]
+    lang``), not taken from the plan. Formats for machines (CSV) keep their keys and codes
+    unless it is."""
 
 
 class OutputFormat(ABC):

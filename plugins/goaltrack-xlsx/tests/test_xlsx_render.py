@@ -10,7 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from goaltrack_xlsx.render import FIXED_TIME, MAX_WIDTH, MEDIA_TYPE, XlsxFormat, sheet_names
+from goaltrack_xlsx.render import FIXED_TIME, MAX_WIDTH, MEDIA_TYPE, XlsxFormat, decimals_needed, sheet_names
 
 from goaltrack.interfaces import Column, OutputFormat, RenderOptions, Report, Table
 from goaltrack.plugins import load_plugins
@@ -65,7 +65,8 @@ def test_real_numbers_with_formats_by_column_type(xlsx_sample_report) -> None:
     assert [c.value for c in ws[1]] == ["Kode", "Titel", "Indsatser", "Score", "Andel", "Seneste data"]
     row = ws[2]
     assert row[2].value == 4 and row[2].data_type == "n" and row[2].number_format == "#,##0"
-    assert row[3].value == 0.875 and row[3].data_type == "n" and row[3].number_format == "#,##0.0#"
+    # a number column gets the decimals its values need, at most two (0.875 -> 0.88 shown)
+    assert row[3].value == 0.875 and row[3].data_type == "n" and row[3].number_format == "#,##0.00"
     # percent points in the report, a fraction with a percent format in the sheet
     assert row[4].value == pytest.approx(0.124) and row[4].number_format == "0.0 %"
     assert row[5].value == dt.datetime(2021, 3, 31) and row[5].number_format == "yyyy-mm-dd"
@@ -260,3 +261,50 @@ def test_stamp_sets_the_times() -> None:
     # A stamp that is not a time is shown, and the fixed time kept.
     other = load(render(report, stamp="nightly build"))
     assert other.properties.created == FIXED_TIME
+
+
+@pytest.mark.parametrize(("values", "decimals"), [
+    ([355414.0, 7332, -125.0], 0), ([12.5, 3], 1), ([0.875], 2), ([1.25, 1.5], 2), ([None, "x", True], 0),
+    ([float("nan"), 4.0], 0), ([0.1 + 0.2], 1),
+])
+def test_decimals_needed(values: list[object], decimals: int) -> None:
+    assert decimals_needed(values) == decimals
+
+
+def test_whole_amounts_show_no_decimals() -> None:
+    """Amounts in whole thousands: 355,414 in the sheet, not 355,414.0."""
+    cols = [Column("code", "Account"), Column("y2021", "Budget 2021", "number"), Column("pct", "Change %", "percent")]
+    ws = load(render(one_table(("055771", 355414.0, 1.5), ("055772", 7332.0, None), columns=cols)))["t"]
+    assert ws["B2"].value == 355414 and ws["B2"].number_format == "#,##0"
+    assert ws["B3"].number_format == "#,##0"
+
+
+def test_labels_titles_and_coded_values_in_the_report_language() -> None:
+    cols = [Column("code", "Code"), Column("status", "Status", labels="status"), Column("ok", "Example data"),
+            Column("FA1", "FA1"), Column("y2021", "Budget 2021", "number")]
+    report = Report("budget", "Budget: Beskæftigelsesplan 2021", {},
+                    [Table("goals", "National goals", cols, [("NG1", "on-track", True, "x", 1.0)])], {})
+    da = load(render(report, lang="da"))
+    ws = da["goals"]
+    assert [c.value for c in ws[1]] == ["Kode", "Status", "Eksempeldata", "FA1", "Budget 2021"]
+    assert [c.value for c in ws[2]][:3] == ["NG1", "på rette spor", "ja"]
+    about = da["About"]
+    assert about["A1"].value == "Budget: Beskæftigelsesplan 2021"
+    assert "Nationale mål" in [c.value for c in about["B"]]
+    en = load(render(report, lang="en"))["goals"]
+    assert [c.value for c in en[2]][:3] == ["NG1", "on track", "yes"]
+
+
+def test_print_setup_fits_the_width_and_repeats_the_header(xlsx_sample_report) -> None:
+    wb = load(render(xlsx_sample_report))
+    for name in wb.sheetnames[1:]:
+        ws = wb[name]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == "$1:$1"
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    narrow = load(render(one_table(("a", 1))))["t"]
+    assert narrow.page_setup.orientation == "portrait"
+    wide_cols = [Column(f"c{i}", f"Column {i}") for i in range(12)]
+    wide = load(render(one_table(tuple("x" * 12 for _ in range(12)), columns=wide_cols)))["t"]
+    assert wide.page_setup.orientation == "landscape"

@@ -87,6 +87,12 @@ def format_option(choices: tuple[str, ...] = ("table", "json", "csv"), default: 
     )
 
 
+def lang_option(default: str = "the plan's") -> Callable[[F], F]:
+    """``--lang``: the language of labels, words and numbers in every format for people."""
+    return click.option("--lang", type=click.Choice(["da", "en"]),
+                        help=f"Language of labels and numbers (default: {default}).")
+
+
 def output_option() -> Callable[[F], F]:
     return click.option(
         "-o",

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option
+from goaltrack.cli.common import emit, guard_outputs, lang_option, output_option, pass_app, plan_option
 from goaltrack.context import AppContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,8 +21,7 @@ def report_options(f: F) -> F:
         click.option("--format", "fmt", default="table", show_default=True, metavar="FORMAT",
                      help="table, markdown, html, json, csv, or xlsx (with goaltrack-xlsx)."),
         output_option(),
-        click.option("--lang", type=click.Choice(["da", "en"]),
-                     help="Language of labels and numbers (default: the plan's)."),
+        lang_option(),
         click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Directory with templates that override the built-in ones."),
         click.option("--stamp", is_flag=True, help="Print the time of generation (makes output differ between runs)."),
@@ -104,8 +103,10 @@ def report_progress(app: AppContext, **kw: Any) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Reference date for stale data (default: the plan's last day).")
+@lang_option(default="English, or config [reports] lang")
 @pass_app
-def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as_of: dt.datetime | None) -> None:
+def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as_of: dt.datetime | None,
+              lang: str | None) -> None:
     """Run the coverage and lint checks on a plan. Exits 0 when clean, 1 when an error
     is found (or a warning, with --strict): made for a plan repository's CI."""
     from goaltrack.engine.checking import run_checks
@@ -114,7 +115,7 @@ def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as
     from goaltrack.reports.findings import checks_report
     from goaltrack.store.database import plan_id_for
 
-    options = RenderOptions(as_of=as_of.date() if as_of else None)
+    options = RenderOptions(as_of=as_of.date() if as_of else None, lang=lang)
     with app.engine().connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
         findings = run_checks(conn, app.plugins, plan_id, settings=app.config.values.get("checks", {}), options=options)
@@ -123,8 +124,17 @@ def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as
     if fmt == "json":
         emit(render(app, report, "json"), None)
     else:
+        from goaltrack.render.i18n import FINDING_COUNTS, Formatter
+
+        # English (what CI scripts read since 0.1) unless a language is asked for; in another
+        # language each finding is its rule's translated summary and the item it is about.
+        words = Formatter(lang or str(app.setting("reports", "lang") or "") or "en")
         for f in findings:
-            click.echo(f"{f.severity.upper():<8} {f.rule_id}  {f.message}")
-        click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+            what = words.rule(f.rule_id, f.message)
+            if words.lang != "en" and f.item_code:
+                what += f" ({f.item_code})"
+            click.echo(f"{words.label(f.severity, 'severity').upper():<8} {f.rule_id}  {what}")
+        click.echo(words.gettext(FINDING_COUNTS)
+                   % {"errors": counts["error"], "warnings": counts["warning"], "notes": counts["info"]})
     if counts["error"] or (strict and counts["warning"]):
         raise SystemExit(1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option
+from goaltrack.cli.common import emit, guard_outputs, lang_option, output_option, pass_app, plan_option
 from goaltrack.context import AppContext
 
 
@@ -25,12 +25,14 @@ from goaltrack.context import AppContext
               help="With --all-plans: score plans in N worker processes; 0 = one per CPU (at most 4), "
                    "1 = in this process, in one transaction. The output is the same.")
 @output_option()
+@lang_option()
 @pass_app
 def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None, fmt: str, explain: str | None,
-              all_plans: bool, jobs: int, output: Path | None) -> None:
+              all_plans: bool, jobs: int, output: Path | None, lang: str | None) -> None:
     """Score every indicator and roll the scores up to initiatives, focus areas and
     national goals. Items without data are shown as no-data, never counted as zero."""
     from goaltrack.engine.plan_scoring import score_plan
+    from goaltrack.interfaces import RenderOptions
     from goaltrack.render.output import render
     from goaltrack.reports.scores import explain as explain_item
     from goaltrack.reports.scores import scores_report
@@ -51,7 +53,7 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
         with app.engine().connect() as conn:
             ids = plan_ids(conn)
             summaries = score_all_plans(conn, app.db_url, app.plugins, ids, as_of=day, settings=settings, jobs=jobs)
-        emit(render(app, scores_report_all(summaries, day), fmt), output)
+        emit(render(app, scores_report_all(summaries, day), fmt, RenderOptions(lang=lang)), output)
         return
     if jobs:
         from goaltrack.errors import UsageError
@@ -64,4 +66,4 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
     if explain:
         explain_item(scores, explain, echo=click.echo)
         return
-    emit(render(app, scores_report(scores), fmt), output)
+    emit(render(app, scores_report(scores), fmt, RenderOptions(lang=lang)), output)

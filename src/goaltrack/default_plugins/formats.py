@@ -49,19 +49,17 @@ def _formatter(options: RenderOptions) -> Formatter:
 
 
 def label(column: Column, fmt: Formatter) -> str:
-    """A column's label in the report's language. A label equal to its key is plan content
-    (a focus-area or target-group code heading a matrix column) and stays as it is."""
-    return column.label if column.label == column.key else fmt.column(column.label)
+    """A column's label in the report's language (:meth:`Formatter.heading`)."""
+    return fmt.heading(column)
 
 
 def text_cell(value: object, column: Column, fmt: Formatter) -> str:
     """A cell as people read it: numbers per language and column type, ``None`` empty."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return fmt.gettext("yes") if value else fmt.gettext("no")
-    if column.labels is not None and isinstance(value, str):
-        return fmt.label(value, column.labels)
+    coded = fmt.coded(value, column)
+    if coded is not value:  # a word for a code, yes/no, a rule's summary
+        return " ".join(str(coded).splitlines())
     if _is_number(value):
         if column.type == "percent":  # values are in percent points: 12.4 means 12.4 %
             text = fmt.percent(value)
@@ -88,7 +86,7 @@ def _numeric_column(table: Table, index: int) -> bool:
 
 
 def _render_table(table: Table, fmt: Formatter) -> list[str]:
-    header = [label(c, fmt) for c in table.columns]
+    header = [fmt.heading(c) for c in table.columns]
     cells = [[text_cell(v, c, fmt) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     right = [_numeric_column(table, i) for i in range(len(table.columns))]
@@ -111,9 +109,9 @@ class TableFormat(OutputFormat):
     description = "Aligned plain-text tables (the default on a terminal)."
 
     def render(self, report: Report, options: RenderOptions) -> str:
-        if not report.tables:
-            return f"{report.title}\n"
         fmt = _formatter(options)
+        if not report.tables:
+            return f"{fmt.title(report.title)}\n"
         blocks = ["\n".join(_render_table(t, fmt)) for t in report.tables]
         return "\n\n".join(blocks) + "\n"
 
@@ -167,12 +165,16 @@ def csv_cell(value: object) -> str | int | float | Decimal:
 
 
 class CsvFormat(OutputFormat):
-    """The report's tables as CSV for machines: column keys as the header, one row per row."""
+    """The report's tables as CSV: column keys as the header and coded values as codes, for
+    machines; with a language asked for (``--lang``, or config ``[reports] lang``) the
+    header and the coded values are in that language instead, for people. Numbers are
+    always plain numbers (``1234.5``), so every program reads them."""
 
     name = "csv"
     extension = "csv"
     media_type = "text/csv; charset=utf-8"
-    description = "Tables as CSV (column keys as header; several tables each after a # line)."
+    description = ("Tables as CSV (column keys as header, or labels with --lang; several tables each after "
+                   "a # line).")
 
     def render(self, report: Report, options: RenderOptions) -> str:
         if not report.tables:
@@ -182,14 +184,20 @@ class CsvFormat(OutputFormat):
         # line endings.
         writer = csv.writer(out, lineterminator="\n")
         several = len(report.tables) > 1
+        words = _formatter(options) if options.lang_asked else None
         for i, table in enumerate(report.tables):
             if several:
                 if i:
                     out.write("\n")
-                out.write(f"# {table.name}\n")
+                out.write(f"# {table.name if words is None else words.column(table.title)}\n")
             # Keys can be plan codes (matrix columns): neutralised like any other text.
-            writer.writerow([csv_cell(c.key) for c in table.columns])
-            writer.writerows([csv_cell(v) for v in row] for row in table.rows)
+            if words is None:
+                writer.writerow([csv_cell(c.key) for c in table.columns])
+                writer.writerows([csv_cell(v) for v in row] for row in table.rows)
+            else:
+                writer.writerow([csv_cell(words.heading(c)) for c in table.columns])
+                writer.writerows([csv_cell(words.coded(v, c)) for v, c in zip(row, table.columns, strict=True)]
+                                 for row in table.rows)
         return out.getvalue()
 
 

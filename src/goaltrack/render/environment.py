@@ -254,6 +254,8 @@ def _filters(fmt: Formatter, flavour: Flavour) -> dict[str, Callable[..., Any]]:
         "value": fmt.value,
         "date": fmt.date,
         "label": fmt.label,
+        "coded": fmt.coded,
+        "report_title": fmt.title,
         "column": fmt.column,
         "rule": fmt.rule,
     }

@@ -25,6 +25,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from goaltrack.interfaces import RefsText, RuleText
 from goaltrack.vocab import LANGUAGES, unit_class
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -94,7 +95,16 @@ LABELS: dict[str, dict[str, str]] = {
         "account": N_("account"),
         "declared_total": N_("declared total"),
     },
+    "data": {"example": N_("example data")},
 }
+
+# The words before ": " in the built-in reports' titles ("Budget: Beskæftigelsesplan 2021"),
+# which formats without templates (the terminal table, XLSX) translate; the rest is plan text.
+REPORT_TITLES = (N_("Goal coverage"), N_("Budget"), N_("Progress"), N_("Checks"), N_("Scores"),
+                 N_("Plan diff"))
+
+# The last line of ``goaltrack check``.
+FINDING_COUNTS = N_("%(errors)s errors, %(warnings)s warnings, %(notes)s notes")
 
 # What each built-in check finds, for readers of a report in another language than the
 # checks' English messages. Checks from plugins show their own message.
@@ -153,6 +163,9 @@ PERCENT_POINTS = N_("pct. points")
 _TRAILING_NUMBER = re.compile(r"^(.*\S)\s+(\d+)$")
 
 
+_PLAN_COUNT = re.compile(r"([0-9]+) plans?")
+
+
 def normalise_lang(lang: str | None) -> str:
     """``da``, ``da-DK``, ``da_DK`` -> ``da``; anything without labels -> ``en``."""
     base = (lang or "").replace("-", "_").split("_")[0].lower()
@@ -202,7 +215,9 @@ class Formatter:
         if value is None:
             return ""
         text = str(value)
-        msgid = LABELS.get(kind, {}).get(text)
+        words = LABELS.get(kind, {})
+        # "national goal" as some tables print a kind (since 0.1) is the code national_goal.
+        msgid = words.get(text) or words.get(text.replace(" ", "_"))
         return self.gettext(msgid) if msgid is not None else text
 
     def rule(self, rule_id: str, message: str) -> str:
@@ -211,6 +226,36 @@ class Formatter:
         if self.lang != "en" and rule_id in RULES:
             return self.gettext(RULES[rule_id])
         return message
+
+    def heading(self, column: Any) -> str:
+        """A :class:`~goaltrack.interfaces.Column`'s label in this language. A label equal to
+        its key is plan content (a focus-area or target-group code heading a matrix column)
+        and stays as it is."""
+        return str(column.label) if column.label == column.key else self.column(str(column.label))
+
+    def coded(self, value: object, column: Any) -> object:
+        """A cell's value for people: a coded value (``on-track`` in a column whose
+        ``labels`` is ``status``) as its word, yes/no for booleans; anything else as it is."""
+        if isinstance(value, bool):
+            return self.gettext("yes") if value else self.gettext("no")
+        if isinstance(value, RuleText):
+            return self.rule(value.rule, str(value))
+        if isinstance(value, RefsText) and value.refs:
+            return ", ".join(f"{self.label(kind, 'item_kind')} {code}".strip() for kind, code in value.refs)
+        if column.labels is not None and isinstance(value, str):
+            return self.label(value, column.labels)
+        return value
+
+    def title(self, title: str) -> str:
+        """A report's title with its leading words translated (``Budget: …``, ``Goal
+        coverage: 3 plans``); what follows ": " is plan text or a count and stays."""
+        head, sep, rest = title.partition(": ")
+        if not sep:
+            return self.column(title)
+        if m := _PLAN_COUNT.fullmatch(rest):  # "Scores: 3 plans"
+            n = int(m[1])
+            rest = self.ngettext("%(n)s plan", "%(n)s plans", n) % {"n": n}
+        return f"{self.gettext(head)}{sep}{rest}"
 
     def column(self, label: str) -> str:
         """A report table's title or column label: ``Budget 2021`` -> ``Budget 2021``
@@ -339,6 +384,7 @@ __all__ = [
     "LANGS",
     "LOCALE_DIR",
     "RULES",
+    "REPORT_TITLES",
     "TABLE_LABELS",
     "Formatter",
     "N_",

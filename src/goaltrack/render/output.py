@@ -60,6 +60,7 @@ def render(app: Host, report: Report, fmt: str, options: RenderOptions | None = 
     complete = replace(
         asked,
         lang=chosen,
+        lang_asked=bool(asked.lang or app.setting("reports", "lang")),
         templates_dir=templates,
         plugin_templates=tuple(plugins.template_dirs()),
         jinja_hook=lambda env: _prepare(plugins, env),

@@ -31,7 +31,7 @@ from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
 from goaltrack.reports.allocation import plain_amounts
 from goaltrack.reports.common import envelope, plan_meta
-from goaltrack.reports.findings import finding_json
+from goaltrack.reports.findings import finding_json, findings_table
 from goaltrack.reports.reach import Reach, level_counts, norm_title
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
@@ -231,14 +231,11 @@ def _coverage_tables(entries: list[dict[str, Any]], goals: _GoalEntries, matrix_
     ]
     tg_cols = [Column("goal", "Goal")] + [Column(t.code, t.code, "int") for t in goals.items.groups]
     tg_rows = [(r["goal"], *[c["initiatives"] or None for c in r["cells"]]) for r in matrix_groups["rows"]]
-    gap_cols = [Column("rule", "Rule"), Column("severity", "Severity", labels="severity"), Column("item", "Item"),
-                Column("message", "Message")]
-    gap_rows = [(f.rule_id, f.severity, f.item_code or "", f.message) for f in findings]
     return [
         Table("goals", "National goals", goal_cols, goal_rows),
         Table("goal_focus_areas", "National goal × focus area", matrix_cols, matrix_rows),
         Table("goal_target_groups", "National goal × target group (initiatives)", tg_cols, tg_rows),
-        Table("gaps", "Gaps", gap_cols, gap_rows),
+        findings_table("gaps", "Gaps", findings),
     ]
 
 

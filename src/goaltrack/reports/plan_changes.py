@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goaltrack.errors import UsageError
-from goaltrack.interfaces import Column, Report, Table
+from goaltrack.interfaces import Column, RefsText, Report, Table
 from goaltrack.planfile.diff import PlanDiff, diff_plans
 from goaltrack.reports.common import REPORT_SCHEMA_VERSION
 
@@ -49,10 +49,6 @@ def diff_report(engine: Engine | None, refs: tuple[str, ...], *, stamp: str | No
     return build_plan_diff(diff_plans(old, new), stamp=stamp)
 
 
-def _joined(refs: list[str]) -> str:
-    return ", ".join(refs) if refs else "–"
-
-
 def build_plan_diff(diff: PlanDiff, *, stamp: str | None = None) -> Report:
     data = {"schema_version": REPORT_SCHEMA_VERSION, "report": "plan-diff", "generated_at": stamp, **diff.to_json()}
     summary_cols = [Column("kind", "Kind", labels="item_kind"), Column("added", "Added", "int"),
@@ -67,7 +63,7 @@ def build_plan_diff(diff: PlanDiff, *, stamp: str | None = None) -> Report:
         rows += [(k.kind, "added", e["code"], "", e["title"]) for e in k.added]
         rows += [(k.kind, "removed", e["code"], e["title"], "") for e in k.removed]
         rows += [(k.kind, "renamed", e["code"], e["old"], e["new"]) for e in k.renamed]
-        rows += [(k.kind, "moved", e["code"], _joined(e["from"]), _joined(e["to"])) for e in k.moved]
+        rows += [(k.kind, "moved", e["code"], RefsText(e["from"]), RefsText(e["to"])) for e in k.moved]
     rows += [("account", "recoded", r["new_code"], f"{r['old_code']} {r['old_name']}",
               f"{r['new_code']} {r['new_name']}") for r in diff.recoded]
     tables = [Table("summary", "Changes by kind", summary_cols, summary_rows),

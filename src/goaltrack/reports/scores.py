@@ -35,9 +35,10 @@ def scores_report(scores: PlanScores) -> Report:
 
     for g in scores.goals:
         walk(g, 0, ())
-    cols = [Column("code", "Code"), Column("kind", "Kind"), Column("title", "Title"),
+    cols = [Column("code", "Code"), Column("kind", "Kind", labels="item_kind"), Column("title", "Title"),
             Column("score", "Score", "number"), Column("status", "Status", labels="status"),
-            Column("source", "Based on", labels="source"), Column("data", "With data"), Column("example", "Data")]
+            Column("source", "Based on", labels="source"), Column("data", "With data"),
+            Column("example", "Data", labels="data")]
     data = {
         "plan": scores.plan_slug, "as_of": scores.as_of.isoformat() if scores.as_of else None,
         "national_goals": [g.to_json() for g in scores.goals],

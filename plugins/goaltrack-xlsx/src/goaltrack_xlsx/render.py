@@ -5,13 +5,22 @@ The workbook:
 - a first sheet ``About``: the report's title, a visible note when the report rests on
   example data, the report's metadata (plan, content hash, language...) and a list of the
   other sheets with their titles;
-- one sheet per :class:`~goaltrack.interfaces.Table`, named from ``table.name`` (at most 31
-  characters, characters Excel forbids replaced, unique without regard to case);
+- one sheet per :class:`~goaltrack.interfaces.Table`, named from ``table.name`` in every
+  language (formulas refer to sheets by name; at most 31 characters, characters Excel
+  forbids replaced, unique without regard to case);
 - on every table sheet: the header row bold and frozen (``A2``) with an autofilter, column
   widths from the content (capped), real numbers (never numbers as text) with a number
-  format by column type: ``int`` ``#,##0``, ``number`` ``#,##0.0#``, ``percent`` ``0.0 %``.
-  Report values of percent columns are percent points (12.4 means 12.4 %); the cell holds
-  the fraction (0.124), as spreadsheets expect, and shows ``12.4 %``. Dates are real dates.
+  format by column type: ``int`` ``#,##0``; ``number`` with as many decimals as the column's
+  values need, at most two (amounts in whole thousands show ``355,414``, not ``355,414.0``);
+  ``percent`` ``0.0 %``. Report values of percent columns are percent points (12.4 means
+  12.4 %); the cell holds the fraction (0.124), as spreadsheets expect, and shows
+  ``12.4 %``. Dates are real dates. The spreadsheet shows the separators of its user's
+  locale (``355.414`` in Danish);
+- one language: titles, column labels, coded values (``on-track`` -> "på rette spor") and
+  yes/no in the report's language, through goaltrack's catalog (``Formatter.heading``,
+  ``Formatter.coded``), as in the table, Markdown and HTML formats;
+- print setup on every table sheet: A4, fit to one page wide, the header row repeated on
+  every printed page, landscape when the table is wide.
 
 Formula injection: text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return is prefixed with ``'`` and stored as text, the same rule as goaltrack's CSV format
@@ -43,12 +52,16 @@ from goaltrack.interfaces import Column, OutputFormat, RenderOptions, Report, Ta
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from goaltrack.render.i18n import Formatter
+
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 """Created/modified time of every workbook rendered without a stamp, and the zip members'."""
 
 ABOUT_SHEET = "About"
 NUMBER_FORMATS = {"int": "#,##0", "number": "#,##0.0#", "percent": "0.0 %"}
+DECIMAL_FORMATS = ("#,##0", "#,##0.0", "#,##0.00")  # a number column, by the decimals it needs
+LANDSCAPE_WIDTH = 110  # characters of column width above which a sheet prints landscape
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 MIN_WIDTH = 6
@@ -208,7 +221,26 @@ class _Cell:
         self.text = text
 
 
-def _cell(value: object, column: Column, lang: str) -> _Cell | None:
+def decimals_needed(values: Iterable[object]) -> int:
+    """The decimals (0, 1 or 2) the numbers among ``values`` need to show as they are, up to
+    two: whole thousands need none, 12.5 one."""
+    need = 0
+    for value in values:
+        if not _is_number(value):
+            continue
+        number = float(value)  # type: ignore[arg-type]
+        if not math.isfinite(number):
+            continue
+        for places in range(need, 3):
+            if abs(round(number, places) - number) < 1e-9 * max(1.0, abs(number)):
+                break
+        need = max(need, places)
+        if need == 2:
+            break
+    return need
+
+
+def _cell(value: object, column: Column, lang: str, number_format: str | None = None) -> _Cell | None:
     if value is None:
         return None
     if _is_number(value):
@@ -222,7 +254,9 @@ def _cell(value: object, column: Column, lang: str) -> _Cell | None:
         if kind == "int":
             return _Cell(number, NUMBER_FORMATS["int"], len(f"{number:,.0f}"), False)
         if kind == "number":
-            return _Cell(number, NUMBER_FORMATS["number"], len(f"{number:,.2f}"), False)
+            fmt = number_format or NUMBER_FORMATS["number"]
+            places = fmt.count("0") - 1 if "." in fmt else 0
+            return _Cell(number, fmt, len(f"{number:,.{places}f}"), False)
         return _Cell(number, None, len(repr(number)), False)  # a number in a text column stays one
     if isinstance(value, dt.datetime):
         return _Cell(_naive(value), DATETIME_FORMAT, 19, False)
@@ -285,20 +319,25 @@ class XlsxFormat(OutputFormat):
     def render(self, report: Report, options: RenderOptions) -> bytes:
         from openpyxl import Workbook
 
+        from goaltrack.render.i18n import formatter
+
         lang = _lang(options)
+        words = formatter(lang)  # goaltrack's catalog: the labels every other format prints
         when = _stamp_time(options.stamp)
         wb = Workbook()
         about = wb.active
         assert about is not None
         about.title = ABOUT_SHEET
+        # Sheets keep the table names in every language: formulas and queries refer to them
+        # (as scripts to CSV keys); the About sheet gives each its title in the language.
         names = sheet_names(report.tables)
-        self._about(about, report, options, lang, names)
+        self._about(about, report, options, lang, names, words)
         for table, name in zip(report.tables, names, strict=True):
-            self._table(wb.create_sheet(name), table, lang)
+            self._table(wb.create_sheet(name), table, lang, words)
         props = wb.properties
         props.creator = "goaltrack"
         props.lastModifiedBy = "goaltrack"
-        props.title = neutralise(report.title)[:255]
+        props.title = neutralise(words.title(report.title))[:255]
         props.subject = report.kind
         props.language = lang
         content_hash = report.meta.get("content_hash")
@@ -312,13 +351,13 @@ class XlsxFormat(OutputFormat):
     # ------------------------------------------------------------------ sheets
 
     def _about(self, ws: Worksheet, report: Report, options: RenderOptions, lang: str,
-               names: list[str]) -> None:
+               names: list[str], words: Formatter) -> None:
         from openpyxl.styles import Alignment, Font, PatternFill
 
         labels = _LABELS[lang]
         meta_labels: dict[str, str] = labels["meta"]  # type: ignore[assignment]
         text_col = Column("value", "value")
-        title = _put(ws, 1, 1, _Cell(neutralise(report.title), None, 0, True))
+        title = _put(ws, 1, 1, _Cell(neutralise(words.title(report.title)), None, 0, True))
         title.font = Font(bold=True, size=14)
         row = 2
         if _is_example(report):
@@ -361,24 +400,27 @@ class XlsxFormat(OutputFormat):
             row += 1
             for name, table in zip(names, report.tables, strict=True):
                 _put(ws, row, 1, _Cell(neutralise(name), None, 0, True))
-                _put(ws, row, 2, _Cell(neutralise(table.title), None, 0, True))
+                table_title = words.column(table.title)
+                _put(ws, row, 2, _Cell(neutralise(table_title), None, 0, True))
                 _put(ws, row, 3, _Cell(len(table.rows), NUMBER_FORMATS["int"], 0, False))
                 widths[0] = max(widths[0], len(name))
-                widths[1] = max(widths[1], len(table.title))
+                widths[1] = max(widths[1], len(table_title))
                 row += 1
             widths[2] = max(widths[2], len(str(labels["rows"])))
         for letter, chars in zip("ABC", widths, strict=True):
             ws.column_dimensions[letter].width = _width(chars)
 
-    def _table(self, ws: Worksheet, table: Table, lang: str) -> None:
+    def _table(self, ws: Worksheet, table: Table, lang: str, words: Formatter) -> None:
         from openpyxl.styles import Font, PatternFill
         from openpyxl.utils import get_column_letter
 
         bold = Font(bold=True)
         fill = PatternFill("solid", fgColor=_HEADER_FILL)
         widths = []
+        formats = [DECIMAL_FORMATS[decimals_needed(row[i] for row in table.rows)] if c.type == "number" else None
+                   for i, c in enumerate(table.columns)]
         for col, column in enumerate(table.columns, start=1):
-            label = neutralise(str(column.label))
+            label = neutralise(words.heading(column))
             cell = _put(ws, 1, col, _Cell(label, None, 0, True))
             cell.font = bold
             cell.fill = fill
@@ -390,7 +432,7 @@ class XlsxFormat(OutputFormat):
                     f"table {table.name!r} row {r - 1} has {len(values)} values for {width} columns"
                 )
             for c, (value, column) in enumerate(zip(values, table.columns, strict=True), start=1):
-                cell = _cell(value, column, lang)
+                cell = _cell(words.coded(value, column), column, lang, formats[c - 1])
                 if cell is None:
                     continue
                 _put(ws, r, c, cell)
@@ -402,6 +444,17 @@ class XlsxFormat(OutputFormat):
         if table.columns:
             last = get_column_letter(width)
             ws.auto_filter.ref = f"A1:{last}{max(1, len(table.rows) + 1)}"
+        _print_setup(ws, sum(_width(w) for w in widths))
+
+
+def _print_setup(ws: Worksheet, width: float) -> None:
+    """A4, one page wide however long, the header row on every page, landscape if wide."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if width > LANDSCAPE_WIDTH else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.print_title_rows = "1:1"
 
 
 def _is_example(report: Report) -> bool:
@@ -434,4 +487,4 @@ def _reproducible(data: bytes, wb: Any, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["FIXED_TIME", "MEDIA_TYPE", "XlsxFormat", "neutralise", "sheet_names"]
+__all__ = ["FIXED_TIME", "MEDIA_TYPE", "XlsxFormat", "decimals_needed", "neutralise", "sheet_names"]
