@@ -305,10 +305,13 @@ def test_record_and_history_commands(gt: Any) -> None:
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0] == "indicator RECYCLED: Household waste recycled"
-    assert len(lines) == 4
-    assert "40.5" in lines[1] and "superseded" in lines[1] and "by anna via record — first count" in lines[1]
-    assert "42" in lines[2] and "superseded" in lines[2]
-    assert "41" in lines[3] and "current" in lines[3] and "via correct correction — misread" in lines[3]
+    assert lines[1].split() == ["Period", "Value", "State", "Recorded", "By", "Via", "Note"]
+    lines = lines[3:]  # below the header and its rule
+    assert len(lines) == 3
+    assert "40.5" in lines[0] and "superseded" in lines[0] and "anna  record" in lines[0]
+    assert lines[0].endswith("first count")
+    assert "42" in lines[1] and "superseded" in lines[1]
+    assert "41" in lines[2] and "current" in lines[2] and "correct correction  misread" in lines[2]
     r = gt("history", "NO2DAYS", "--format", "json")
     (entry,) = json.loads(r.stdout)["entries"]
     assert (entry["value"], entry["missing"], entry["period"]) == (None, "sensor broken", "2024M05")
@@ -316,7 +319,7 @@ def test_record_and_history_commands(gt: Any) -> None:
     # A long missing reason widens the value column instead of shifting the others.
     gt("record", "NO2DAYS", "-p", "2024M04", "--missing", "the sensor was broken all month", "--by", "ben")
     gt("record", "NO2DAYS", "7", "-p", "2024M06", "--by", "ben")
-    lines = gt("history", "NO2DAYS").stdout.splitlines()[1:]
+    lines = gt("history", "NO2DAYS").stdout.splitlines()[3:]
     assert len(lines) == 3 and len({line.index(" current ") for line in lines}) == 1
 
 
@@ -327,8 +330,9 @@ def test_status_and_history_commands(gt: Any) -> None:
     r = gt("history", "I2")
     lines = r.stdout.splitlines()
     assert lines[0] == "initiative I2: Repair café"
-    assert lines[1].startswith("  on-track ") and lines[1].endswith("by anna")
-    assert lines[2].startswith(" *off-track ") and lines[2].endswith("by ben — no room")
+    assert lines[1].split() == ["Current", "Status", "Recorded", "By", "Note"]
+    assert lines[3].split()[0] == "on-track" and lines[3].endswith("anna")
+    assert lines[4].split()[:2] == ["*", "off-track"] and lines[4].endswith("ben   no room")
     assert gt("history", "I5").stdout.splitlines()[1] == "  (nothing recorded)"
 
 

@@ -240,6 +240,8 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[tuple[Any, ...]]
+    unit: str | None = None
+    """The unit of its amounts (``1000 DKK``), which formats for people print with the title."""
 
 
 @dataclass
@@ -285,6 +287,9 @@ class RenderOptions:
     as_of: dt.date | None = None
     """Build the report as of this day (``--as-of``): only values of periods that end by
     then, statuses recorded by then. ``None``: everything recorded."""
+    width: int | None = None
+    """Characters a line of the ``table`` format may take (the terminal's width); ``None``:
+    no limit (a file, a pipe). Set by the command line, never by ``render()``."""
     lang_asked: bool = False
     """Set by ``render()``: the language was asked for (``--lang`` or config ``[reports]
     lang``), not taken from the plan. Formats for machines (CSV) keep their keys and codes

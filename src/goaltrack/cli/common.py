@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import shutil
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -91,6 +94,25 @@ def lang_option(default: str = "the plan's") -> Callable[[F], F]:
     """``--lang``: the language of labels, words and numbers in every format for people."""
     return click.option("--lang", type=click.Choice(["da", "en"]),
                         help=f"Language of labels and numbers (default: {default}).")
+
+
+def print_table(table: Any, width: int | None) -> str:
+    """A :class:`~goaltrack.interfaces.Table` as the ``table`` format prints it (English)."""
+    from goaltrack.default_plugins.formats import table_text
+
+    return table_text(table, width)
+
+
+def terminal_width(output: Path | None) -> int | None:
+    """How wide a table may be: the terminal's width when standard output is one, else
+    ``$COLUMNS`` if set; ``None`` (whole lines) when writing a file with ``-o`` or to a pipe,
+    so that files and redirected output stay byte-identical wherever they are made."""
+    if output is not None:
+        return None
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
 def output_option() -> Callable[[F], F]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option
+from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, plan_option, terminal_width
 from goaltrack.context import AppContext
 from goaltrack.vocab import LIST_KINDS
 
@@ -29,6 +29,7 @@ def list_cmd(app: AppContext, kind: str, plan_slug: str | None, level: str | Non
     link is marked with *. The JSON output is a list of objects with stable keys
     (see docs/cli.md).
     """
+    from goaltrack.interfaces import RenderOptions
     from goaltrack.render.output import render
     from goaltrack.reports.listings import list_items
     from goaltrack.store.database import plan_id_for
@@ -39,4 +40,4 @@ def list_cmd(app: AppContext, kind: str, plan_slug: str | None, level: str | Non
     with app.engine().connect() as conn:
         plan_id = plan_id_for(conn, plan_slug) if plan_slug else None
         report = list_items(conn, kind, plan_id, level=level)
-    emit(render(app, report, fmt), output)
+    emit(render(app, report, fmt, RenderOptions(width=terminal_width(output))), output)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app
+from goaltrack.cli.common import emit, guard_outputs, output_option, pass_app, print_table, terminal_width
 from goaltrack.context import AppContext
 
 
@@ -109,7 +109,7 @@ def plan_diff(app: AppContext, plans: tuple[str, ...], fmt: str, output: Path | 
     check_format(app.plugins, fmt)
     needs_db = not all(Path(p).is_file() for p in plans) or len(plans) == 1
     report = diff_report(app.engine() if needs_db else None, plans)
-    emit(render(app, report, fmt, RenderOptions(lang=lang)), output)
+    emit(render(app, report, fmt, RenderOptions(lang=lang, width=terminal_width(output))), output)
 
 
 @plan_group.command(name="list")
@@ -128,10 +128,10 @@ def plan_list(app: AppContext, fmt: str) -> None:
         return
     if not rows:
         click.echo("No plans loaded. Load one with `goaltrack plan load FILE`.")
-    for r in rows:
-        years = "–".join(str(y) for y in (r["years"][0], r["years"][-1])) if len(r["years"]) > 1 else str(r["years"][0])
-        mark = "  [synthetic]" if r["synthetic"] else ""
-        click.echo(f"{r['slug']:<28} {years:<10} {r['organisation']}: {r['title']}{mark}")
+        return
+    from goaltrack.reports.records import plans_table
+
+    click.echo(print_table(plans_table(rows), terminal_width(None)))
 
 
 @plan_group.command(name="show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from goaltrack.cli.common import pass_app, plan_option
+from goaltrack.cli.common import pass_app, plan_option, print_table, terminal_width
 from goaltrack.context import AppContext
 from goaltrack.vocab import INITIATIVE_STATUSES
 
@@ -90,21 +90,10 @@ def history_cmd(app: AppContext, code: str, plan_slug: str | None, fmt: str) -> 
 
         click.echo(json.dumps(h, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{h['kind']} {h['code']}: {h['name']}")
     if not h["entries"]:
+        click.echo(f"{h['kind']} {h['code']}: {h['name']}")
         click.echo("  (nothing recorded)")
-    values = [
-        (f"missing ({e['missing']})" if e["value"] is None else f"{e['value']:g}") if h["kind"] == "indicator" else ""
-        for e in h["entries"]
-    ]
-    width = max([14, *map(len, values)])  # a long missing reason must not shift the columns
-    for e, value in zip(h["entries"], values, strict=True):
-        if h["kind"] == "indicator":
-            state = "current" if e["current"] else f"superseded {e['superseded_at']}"
-            flag = " correction" if e["correction"] else ""
-            click.echo(f"  {e['period']:<24} {value:<{width}} {state:<32} {e['recorded_at']} by {e['recorded_by']} "
-                       f"via {e['origin']}{flag}" + (f" — {e['note']}" if e["note"] else ""))
-        else:
-            mark = "*" if e["current"] else " "
-            click.echo(f" {mark}{e['status']:<12} {e['recorded_at']} by {e['recorded_by']}"
-                       + (f" — {e['note']}" if e["note"] else ""))
+        return
+    from goaltrack.reports.records import history_table
+
+    click.echo(print_table(history_table(h), terminal_width(None)))

@@ -9,7 +9,15 @@ from typing import Any, TypeVar
 
 import click
 
-from goaltrack.cli.common import emit, guard_outputs, lang_option, output_option, pass_app, plan_option
+from goaltrack.cli.common import (
+    emit,
+    guard_outputs,
+    lang_option,
+    output_option,
+    pass_app,
+    plan_option,
+    terminal_width,
+)
 from goaltrack.context import AppContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,7 +56,8 @@ def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, out
 
     guard_outputs([("-o", output)], app=app)
     options = RenderOptions(lang=lang, templates_dir=templates_dir, as_of=as_of.date() if as_of else None,
-                            stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None)
+                            stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None,
+                            width=terminal_width(output))
     check_format(app.plugins, fmt)
     with app.engine().connect() as conn:
         report = build_report(conn, app.plugins, report_kind, options, plan_slug=plan_slug,

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import emit, guard_outputs, lang_option, output_option, pass_app, plan_option
+from goaltrack.cli.common import (
+    emit,
+    guard_outputs,
+    lang_option,
+    output_option,
+    pass_app,
+    plan_option,
+    terminal_width,
+)
 from goaltrack.context import AppContext
 
 
@@ -53,7 +61,8 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
         with app.engine().connect() as conn:
             ids = plan_ids(conn)
             summaries = score_all_plans(conn, app.db_url, app.plugins, ids, as_of=day, settings=settings, jobs=jobs)
-        emit(render(app, scores_report_all(summaries, day), fmt, RenderOptions(lang=lang)), output)
+        emit(render(app, scores_report_all(summaries, day), fmt,
+                    RenderOptions(lang=lang, width=terminal_width(output))), output)
         return
     if jobs:
         from goaltrack.errors import UsageError
@@ -66,4 +75,4 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
     if explain:
         explain_item(scores, explain, echo=click.echo)
         return
-    emit(render(app, scores_report(scores), fmt, RenderOptions(lang=lang)), output)
+    emit(render(app, scores_report(scores), fmt, RenderOptions(lang=lang, width=terminal_width(output))), output)

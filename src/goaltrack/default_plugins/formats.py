@@ -85,23 +85,65 @@ def _numeric_column(table: Table, index: int) -> bool:
     return bool(values) and all(_is_number(v) for v in values)
 
 
-def _render_table(table: Table, fmt: Formatter) -> list[str]:
+GAP = 2  # spaces between columns
+MIN_TEXT_WIDTH = 8  # a text column is not cut narrower than this to fit the terminal
+
+
+def fit_widths(widths: list[int], fixed: list[bool], width: int) -> list[int]:
+    """Column widths whose line fits ``width`` characters: the widest text column gives way
+    first, down to :data:`MIN_TEXT_WIDTH`; number columns (``fixed``) keep their width. If
+    even that does not fit, the line is as narrow as it can be and the terminal wraps it."""
+    out = list(widths)
+    total = sum(out) + GAP * (len(out) - 1)
+    while total > width:
+        shrinkable = [i for i, w in enumerate(out) if not fixed[i] and w > MIN_TEXT_WIDTH]
+        if not shrinkable:
+            break
+        i = max(shrinkable, key=lambda k: (out[k], -k))
+        # Down to the next widest column, or by what is still too much, whichever is less.
+        next_widest = max((out[k] for k in shrinkable if k != i), default=MIN_TEXT_WIDTH)
+        target = min(out[i] - 1, max(MIN_TEXT_WIDTH, next_widest, out[i] - (total - width)))
+        total -= out[i] - target
+        out[i] = target
+    return out
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the cut marked with ``…``."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "\u2026"
+
+
+def _render_table(table: Table, fmt: Formatter, width: int | None = None) -> list[str]:
     header = [fmt.heading(c) for c in table.columns]
     cells = [[text_cell(v, c, fmt) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     right = [_numeric_column(table, i) for i in range(len(table.columns))]
+    if width is not None:
+        widths = fit_widths(widths, right, width)
 
     def line(values: Sequence[str]) -> str:
         parts = [
-            v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)
+            clip(v, w).rjust(w) if r else clip(v, w).ljust(w) for v, w, r in zip(values, widths, right, strict=True)
         ]
         return "  ".join(parts).rstrip()
 
-    return [fmt.column(table.title), line(header), "  ".join("-" * w for w in widths), *map(line, cells)]
+    title = fmt.column(table.title) + (f" ({table.unit})" if table.unit else "")
+    if width is not None:
+        title = clip(title, width)
+    return [title, line(header), "  ".join("-" * w for w in widths), *map(line, cells)]
+
+
+def table_text(table: Table, width: int | None = None, lang: str = "en") -> str:
+    """One table as the ``table`` format prints it, for listings outside reports."""
+    from goaltrack.render.i18n import Formatter
+
+    return "\n".join(_render_table(table, Formatter(lang), width))
 
 
 class TableFormat(OutputFormat):
-    """Aligned plain-text tables for the terminal, one per table of the report."""
+    """Aligned plain-text tables for the terminal, one per table of the report. With
+    ``options.width`` (the command line sets the terminal's) the widest text columns are
+    cut, marked ``…``, until a line fits; numbers are never cut."""
 
     name = "table"
     extension = "txt"
@@ -112,7 +154,7 @@ class TableFormat(OutputFormat):
         fmt = _formatter(options)
         if not report.tables:
             return f"{fmt.title(report.title)}\n"
-        blocks = ["\n".join(_render_table(t, fmt)) for t in report.tables]
+        blocks = ["\n".join(_render_table(t, fmt, options.width)) for t in report.tables]
         return "\n\n".join(blocks) + "\n"
 
 

@@ -93,6 +93,8 @@ def build_budget(
         largest_changes=_largest_changes(flat), reconciliation=reconciliation, allocation=allocation,
     )
     tables = _budget_tables(flat, scheme, level_groups, reconciliation, years, kind) + allocation_tables(allocation)
+    for table in tables:  # every table of the budget report holds amounts
+        table.unit = meta.get("amount_unit") or meta.get("currency")
     return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)
 
 

@@ -70,6 +70,7 @@ def build_coverage(
     )
     meta["example_data"] = data["example_data"]
     tables = _coverage_tables(goal_entries, goals, matrix_areas, matrix_groups, findings)
+    tables[0].unit = meta.get("amount_unit") or meta.get("currency")  # the goals' allocated money
     return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
 
 

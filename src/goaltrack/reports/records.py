@@ -1,0 +1,47 @@
+"""The tables ``goaltrack history`` and ``goaltrack plan list`` print: headed columns, as
+every other listing, through the table format (so they fit the terminal too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from goaltrack.interfaces import Column, Table
+
+
+def _years(years: list[int]) -> str:
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]) if years else ""
+
+
+def plans_table(rows: list[dict[str, Any]]) -> Table:
+    """One row per loaded plan (``plan_summaries``); a synthetic plan says so in its title."""
+    cols = [Column("slug", "Plan"), Column("years", "Years"), Column("organisation", "Organisation"),
+            Column("title", "Title"), Column("language", "Language")]
+    return Table("plans", "Plans", cols, [
+        (r["slug"], _years(r["years"]), r["organisation"], r["title"] + ("  [synthetic]" if r["synthetic"] else ""),
+         r["language"])
+        for r in rows
+    ])
+
+
+def history_table(h: dict[str, Any]) -> Table:
+    """Every entry of ``store.recording.history`` for an indicator or an initiative, oldest
+    first: what was recorded, whether it is current, when, by whom, how and why."""
+    title = f"{h['kind']} {h['code']}: {h['name']}"
+    rows: list[tuple[Any, ...]]
+    if h["kind"] == "indicator":
+        cols = [Column("period", "Period"), Column("value", "Value"), Column("state", "State"),
+                Column("recorded_at", "Recorded"), Column("recorded_by", "By"), Column("origin", "Via"),
+                Column("note", "Note")]
+        rows = [(
+            e["period"],
+            f"missing ({e['missing']})" if e["value"] is None else f"{e['value']:g}",
+            "current" if e["current"] else f"superseded {e['superseded_at']}",
+            e["recorded_at"], e["recorded_by"], e["origin"] + (" correction" if e["correction"] else ""),
+            e["note"] or "",
+        ) for e in h["entries"]]
+    else:
+        cols = [Column("current", "Current"), Column("status", "Status"), Column("recorded_at", "Recorded"),
+                Column("recorded_by", "By"), Column("note", "Note")]
+        rows = [("*" if e["current"] else "", e["status"], e["recorded_at"], e["recorded_by"], e["note"] or "")
+                for e in h["entries"]]
+    return Table("history", title, cols, rows)
