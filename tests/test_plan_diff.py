@@ -128,3 +128,27 @@ def test_plan_diff_in_a_subprocess(fmt: str) -> None:
     proc = run_cli("plan", "diff", OLD, NEW, "--format", fmt)
     assert proc.returncode == 0, proc.stderr
     assert "NG2" in proc.stdout
+
+
+def test_compare_plan_gives_level_score_and_money_per_goal(tmp_path: Path) -> None:
+    """`report coverage --compare-plan`: each goal in both plans with its coverage level,
+    score, status and allocated money in each, in JSON and in every format's table."""
+    db = tmp_path / "h.db"
+    invoke("--db", db, "plan", "load", OLD, NEW)
+    args = ("--db", db, "report", "coverage", "--plan", "holmstad-2023", "--compare-plan", "holmstad-2022")
+    c = json.loads(invoke(*args, "--format", "json"))["comparison"]
+    assert c["plan"] == "holmstad-2022"
+    ng1 = next(g for g in c["in_both"] if g["code"] == "NG1")
+    assert ng1["other_code"] == "NG1"
+    assert set(ng1) >= {"coverage", "other_coverage", "score", "other_score", "status", "other_status",
+                        "allocated", "other_allocated"}
+    # The other plan's money is what its own coverage report allocates to the goal.
+    old = json.loads(invoke("--db", db, "report", "coverage", "--plan", "holmstad-2022", "--format", "json"))
+    assert ng1["other_allocated"] == next(g for g in old["goals"] if g["code"] == "NG1")["allocated"]
+    assert ng1["allocated"] != ng1["other_allocated"]
+    table = invoke(*args, "--lang", "en")
+    assert "Compared with another plan (1000 DKK)" in table or "Compared with another plan (DKK)" in table
+    csv_text = invoke(*args, "--format", "csv")
+    assert "# comparison\ncode,other_code,title,coverage,other_coverage" in csv_text
+    danish = invoke(*args, "--format", "markdown", "--lang", "da")
+    assert "her: " in danish and "dér: " in danish

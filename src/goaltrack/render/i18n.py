@@ -151,6 +151,10 @@ TABLE_LABELS = (
     # plan diff
     N_("Changes by kind"), N_("Changes"), N_("Added"), N_("Removed"), N_("Renamed"), N_("Moved"),
     N_("Unchanged"), N_("Before"), N_("After"), N_("Problems"), N_("Problem"),
+    # report coverage --compare-plan
+    N_("Compared with another plan"), N_("Other plan's code"), N_("Coverage in the other plan"),
+    N_("Score in the other plan"), N_("Status in the other plan"), N_("Allocated (latest year)"),
+    N_("Allocated in the other plan (latest year)"),
     # report coverage --all-plans
     N_("With data"), N_("National goal"), N_("Plans"), N_("Covered"), N_("Partial"), N_("Uncovered"),
     N_("No initiative"), N_("No indicator data"), N_("No account"), N_("National goals by plan"),

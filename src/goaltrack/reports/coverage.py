@@ -59,7 +59,8 @@ def build_coverage(
                "statuses": status_counts(goal_entries)}
     matrix_areas, matrix_groups = _matrices(goals, goal_entries)
     findings = run_checks(conn, plugins, plan_id, settings=settings.get("checks", {}), options=options)
-    comparison = _compare(conn, plan_id, compare_plan_id, goal_entries) if compare_plan_id is not None else None
+    comparison = (_compare(conn, compare_plan_id, goal_entries, plugins, settings, options.as_of)
+                  if compare_plan_id is not None else None)
     data = envelope(
         meta, summary=summary, years=goals.years, goals=goal_entries,
         not_allocated=plain_amounts(goals.allocation.not_allocated()),
@@ -71,6 +72,9 @@ def build_coverage(
     meta["example_data"] = data["example_data"]
     tables = _coverage_tables(goal_entries, goals, matrix_areas, matrix_groups, findings)
     tables[0].unit = meta.get("amount_unit") or meta.get("currency")  # the goals' allocated money
+    if comparison is not None:
+        tables.append(_comparison_table(comparison))
+        tables[-1].unit = tables[0].unit
     return Report("coverage", f"Goal coverage: {meta['plan_title']}", data, tables, meta)
 
 
@@ -255,17 +259,46 @@ def _latest_dates(conn: Connection, ids: list[int], as_of: dt.date | None) -> di
     }
 
 
-def _compare(conn: Connection, plan_id: int, other_id: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Goals of another plan (another year) matched by title, as the goal catalogue keys them."""
-    pt, gt = m.table_of(m.Plan), m.table_of(m.NationalGoal)
+def _compare(conn: Connection, other_id: int, entries: list[dict[str, Any]], plugins: Plugins,
+             settings: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:
+    """Goals of another plan (another year) matched by title, as the goal catalogue keys them;
+    for a goal in both, its coverage level, score, status and allocated money in each, the
+    other plan's read the same way as this one's."""
+    pt = m.table_of(m.Plan)
     other = conn.execute(select(pt.c.slug, pt.c.years).where(pt.c.id == other_id)).one()
-    theirs = {norm_title(r.title): r
-              for r in conn.execute(select(gt).where(gt.c.plan_id == other_id).order_by(gt.c.position))}
+    other_scores = score_plan(conn, plugins, other_id, as_of=as_of, settings=settings.get("scoring", {}))
+    other_goals = _GoalEntries(conn, other_id, other_scores, as_of)
+    theirs = {norm_title(g.title): other_goals.entry(g) for g in other_goals.items.goals}
     mine = {norm_title(e["title"]): e for e in entries}
+
+    def both(e: dict[str, Any], t: dict[str, Any]) -> dict[str, Any]:
+        return {"code": e["code"], "other_code": t["code"], "title": e["title"],
+                **{key: e[key] for key in ("coverage", "score", "status", "allocated")},
+                **{f"other_{key}": t[key] for key in ("coverage", "score", "status", "allocated")}}
+
     return {
         "plan": other.slug, "years": list(other.years),
-        "in_both": [{"code": e["code"], "other_code": theirs[k].code, "title": e["title"]} for k, e in mine.items()
-                    if k in theirs],
+        "in_both": [both(e, theirs[k]) for k, e in mine.items() if k in theirs],
         "only_here": [{"code": e["code"], "title": e["title"]} for k, e in mine.items() if k not in theirs],
-        "only_there": [{"code": r.code, "title": r.title} for k, r in theirs.items() if k not in mine],
+        "only_there": [{"code": t["code"], "title": t["title"]} for k, t in theirs.items() if k not in mine],
     }
+
+
+def _latest(amounts: dict[str, Any]) -> Any:
+    return amounts[max(amounts)] if amounts else None
+
+
+def _comparison_table(c: dict[str, Any]) -> Table:
+    """The goals in both plans side by side: level, score and the latest year's money."""
+    cols = [Column("code", "Goal"), Column("other_code", "Other plan's code"), Column("title", "Title"),
+            Column("coverage", "Coverage", labels="coverage"),
+            Column("other_coverage", "Coverage in the other plan", labels="coverage"),
+            Column("score", "Score", "number"), Column("other_score", "Score in the other plan", "number"),
+            Column("status", "Status", labels="status"),
+            Column("other_status", "Status in the other plan", labels="status"),
+            Column("allocated", "Allocated (latest year)", "number"),
+            Column("other_allocated", "Allocated in the other plan (latest year)", "number")]
+    rows = [(g["code"], g["other_code"], g["title"], g["coverage"], g["other_coverage"], g["score"], g["other_score"],
+             g["status"], g["other_status"], _latest(g["allocated"]), _latest(g["other_allocated"]))
+            for g in c["in_both"]]
+    return Table("comparison", "Compared with another plan", cols, rows)
