@@ -152,3 +152,22 @@ def test_compare_plan_gives_level_score_and_money_per_goal(tmp_path: Path) -> No
     assert "# comparison\ncode,other_code,title,coverage,other_coverage" in csv_text
     danish = invoke(*args, "--format", "markdown", "--lang", "da")
     assert "her: " in danish and "dér: " in danish
+
+
+def test_budget_compare_plan_follows_a_recoded_account(tmp_path: Path) -> None:
+    """`report budget --compare-plan`: a year the plan lacks comes from the other plan's
+    account with the same code, or with the code this account `replaces` (056894 continues
+    5.68.91's series)."""
+    text = NEW.read_text(encoding="utf-8")
+    line = "      - {year: 2022, kind: budget, amount: 400000}\n"
+    assert text.count(line) == 1
+    newer = tmp_path / "holmstad-2023.yaml"
+    newer.write_text(text.replace(line, ""), encoding="utf-8")
+    db = tmp_path / "h.db"
+    invoke("--db", db, "plan", "load", OLD, newer)
+    args = ("--db", db, "report", "budget", "--plan", "holmstad-2023", "--format", "json")
+    alone = {a["code"]: a for a in json.loads(invoke(*args))["accounts"]}
+    assert alone["056894"]["amounts"].get("2022") is None
+    compared = {a["code"]: a for a in json.loads(invoke(*args, "--compare-plan", "holmstad-2022"))["accounts"]}
+    assert compared["056894"]["amounts"]["2022"] == 400000.0  # from 056891 in the 2022 plan
+    assert compared["056894"]["change"] == 20000.0

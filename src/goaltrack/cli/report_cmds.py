@@ -88,7 +88,8 @@ def report_coverage(app: AppContext, **kw: Any) -> None:
 @click.option("--compare", type=int, help="The year to compare with (default: the one before).")
 @click.option("--kind", type=click.Choice(["budget", "corrected", "actual"]), default="budget", show_default=True)
 @click.option("--compare-plan", metavar="SLUG",
-              help="Take missing years from another loaded plan, matching accounts by code.")
+              help="Take missing years from another loaded plan, matching accounts by code or by the "
+                   "code they replace (replaces:).")
 @pass_app
 def report_budget(app: AppContext, **kw: Any) -> None:
     """Budget by account group (the plan's account scheme: hovedkonto, hovedfunktion,

@@ -16,6 +16,7 @@ account's amount over the national goals it serves (:mod:`goaltrack.reports.allo
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from goaltrack.engine.allocation import allocate
-from goaltrack.errors import UsageError
+from goaltrack.errors import DataError, UsageError
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
 from goaltrack.reports.allocation import allocation_json, allocation_tables
 from goaltrack.reports.common import envelope, plan_meta
@@ -68,7 +69,8 @@ def build_budget(
     meta = plan_meta(conn, plan_id, "budget", options)
     at = m.table_of(m.Account)
     accounts = list(conn.execute(select(at).where(at.c.plan_id == plan_id).order_by(at.c.position, at.c.code)))
-    amounts = _amounts(conn, plan_id, accounts, kind, compare_plan_id)
+    scheme = plan_scheme(conn, plan_id)
+    amounts = _amounts(conn, plan_id, accounts, kind, compare_plan_id, scheme)
     years = sorted({int(y) for d in amounts.values() for y in d})
     for option, asked in (("--year", year), ("--compare", compare)):
         if asked is not None and asked not in years:
@@ -77,7 +79,6 @@ def build_budget(
     y1 = year if year is not None else (years[-1] if years else None)
     y0 = compare if compare is not None else next((y for y in reversed(years) if y1 is not None and y < y1), None)
 
-    scheme = plan_scheme(conn, plan_id)
     flat = [_account_entry(a, amounts.get(a.id, {}), years, y0, y1, scheme) for a in accounts]
     groups = _groups(flat, years, y0, y1) if scheme.danish else []
     level_groups = _level_groups(flat, scheme, years, y0, y1)
@@ -99,13 +100,18 @@ def build_budget(
 
 
 def _amounts(conn: Connection, plan_id: int, accounts: list[Any], kind: str,
-             compare_plan_id: int | None) -> dict[int, dict[str, float]]:
+             compare_plan_id: int | None, scheme: AccountScheme) -> dict[int, dict[str, float]]:
     """Account id -> year (as text) -> the sum of its lines of ``kind``; years the plan lacks
-    are taken from ``compare_plan_id``'s account with the same code."""
+    are taken from ``compare_plan_id``'s account with the same code, or with the code this
+    account ``replaces`` (a recoded account continues its predecessor's series)."""
     at, bt = m.table_of(m.Account), m.table_of(m.BudgetLine)
     amounts: dict[int, dict[str, float]] = defaultdict(dict, account_amounts(conn, plan_id, kind))
     if compare_plan_id is not None:
         by_code = {a.code: a for a in accounts}
+        for a in accounts:
+            if a.replaces:
+                with contextlib.suppress(DataError):
+                    by_code.setdefault(scheme.normalise(a.replaces), a)
         # Another year's plan: its accounts are matched by code (names change between years).
         for code, y, total in conn.execute(
             select(at.c.code, bt.c.year, func.sum(bt.c.amount))
