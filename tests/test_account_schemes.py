@@ -203,9 +203,9 @@ def test_danish_plan_keeps_main_functions() -> None:
     assert [g["code"] for g in data["level_groups"][1]["groups"]] == ["3.32"]
     assert data["groups"][0]["hovedfunktioner"][0]["code"] == "3.32"  # the 0.1 shape is kept
     table = _invoke("report", "budget", "--plan", "tiny-library", "--format", "table")
-    assert "Main functions\nMain function" in table
+    assert "Main functions (1000 DKK)\nMain function" in table
     danish = _invoke("report", "budget", "--plan", "tiny-library", "--format", "table", "--lang", "da")
-    assert "Hovedfunktioner\nHovedfunktion" in danish
+    assert "Hovedfunktioner (1000 DKK)\nHovedfunktion" in danish
 
 
 # --------------------------------------------------------------------------- plan diff

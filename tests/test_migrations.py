@@ -52,7 +52,8 @@ def state_of(url: str) -> tuple[str | None, bool]:
 
 
 #: Columns that migrations after 0001 add to its tables (0003: plans compared across years).
-ADDED_COLUMNS = {"plan": {"follows", "account_scheme"}, "account": {"replaces"}}
+ADDED_COLUMNS = {"plan": {"follows", "account_scheme", "price_basis"}, "account": {"replaces"},
+                 "budget_line": {"price_basis"}}
 
 
 def old_rows(url: str) -> list[tuple[object, ...]]:

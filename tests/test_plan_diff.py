@@ -171,3 +171,27 @@ def test_budget_compare_plan_follows_a_recoded_account(tmp_path: Path) -> None:
     compared = {a["code"]: a for a in json.loads(invoke(*args, "--compare-plan", "holmstad-2022"))["accounts"]}
     assert compared["056894"]["amounts"]["2022"] == 400000.0  # from 056891 in the 2022 plan
     assert compared["056894"]["change"] == 20000.0
+
+
+def test_price_basis_is_stated_and_a_change_across_bases_is_flagged(tmp_path: Path) -> None:
+    """Budgets say which prices each year is in (the plan's `price_basis`, or a line's own),
+    and a change between years in different price bases says it is not adjusted."""
+    text = NEW.read_text(encoding="utf-8")
+    line = "      - {year: 2022, kind: budget, amount: 400000}\n"
+    plan = tmp_path / "priced.yaml"
+    plan.write_text(text.replace("  follows: holmstad-2022\n", "  follows: holmstad-2022\n  price_basis: 2023-priser\n")
+                    .replace(line, line.replace("}", ", price_basis: 2022-priser}")), encoding="utf-8")
+    db = tmp_path / "p.db"
+    invoke("--db", db, "plan", "load", plan)
+    data = json.loads(invoke("--db", db, "report", "budget", "--format", "json"))
+    assert data["price_basis"] == {"2022": ["2022-priser", "2023-priser"], "2023": ["2023-priser"]}
+    assert data["price_basis_differs"] is True
+    assert "Different price bases" in invoke("--db", db, "report", "budget", "--format", "html", "--lang", "en")
+    assert "Prisniveau" in invoke("--db", db, "report", "budget", "--lang", "da")
+    exported = invoke("--db", db, "plan", "export", "holmstad-2023")
+    assert "price_basis: 2023-priser" in exported and "price_basis: 2022-priser" in exported
+    # Without a stated basis nothing is claimed.
+    bare = tmp_path / "bare.db"
+    invoke("--db", bare, "plan", "load", NEW)
+    plain = json.loads(invoke("--db", bare, "report", "budget", "--format", "json"))
+    assert plain["price_basis"] == {"2022": [], "2023": []} and plain["price_basis_differs"] is False

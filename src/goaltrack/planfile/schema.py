@@ -159,6 +159,11 @@ class PlanHeader(_Model):
         description="Slug of the plan this one follows (last year's), e.g. 'kalundborg-2020'; "
                     "`goaltrack plan diff` compares the two.",
     )
+    price_basis: str | None = Field(
+        default=None, min_length=1, max_length=80,
+        description="The price basis of the plan's amounts, e.g. '2021-priser' or 'current prices'; "
+                    "a budget line may give its own.",
+    )
     account_scheme: AccountSchemeField | None = Field(
         default=None,
         description="How the account codes are written and grouped: 'dk-municipal' (the Danish "
@@ -237,6 +242,8 @@ class BudgetLineSpec(_Model):
     year: Year
     kind: BudgetKind = "budget"
     amount: Number = Field(description="Amount in the plan's amount_unit; a number, never a string.")
+    price_basis: str | None = Field(default=None, min_length=1, max_length=80,
+                                    description="This line's price basis, where it is not the plan's.")
 
 
 class AccountSpec(_Model):

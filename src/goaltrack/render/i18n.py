@@ -151,6 +151,8 @@ TABLE_LABELS = (
     # plan diff
     N_("Changes by kind"), N_("Changes"), N_("Added"), N_("Removed"), N_("Renamed"), N_("Moved"),
     N_("Unchanged"), N_("Before"), N_("After"), N_("Problems"), N_("Problem"),
+    # price basis of the budget (issue 13)
+    N_("Price basis"),
     # report coverage --compare-plan
     N_("Compared with another plan"), N_("Other plan's code"), N_("Coverage in the other plan"),
     N_("Score in the other plan"), N_("Status in the other plan"), N_("Allocated (latest year)"),

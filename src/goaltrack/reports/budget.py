@@ -85,6 +85,9 @@ def build_budget(
     totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
     total_change, total_pct = _change(totals, y0, y1)
     reconciliation = _reconciliation(conn, plan_id, flat, kind)
+    price_basis = _price_bases(conn, plan_id, kind)
+    differs = (y0 is not None and y1 is not None and bool(price_basis.get(str(y0))) and bool(price_basis.get(str(y1)))
+               and price_basis[str(y0)] != price_basis[str(y1)])
     allocation = allocation_json(allocate(conn, plan_id, kind))
     data = envelope(
         meta, kind=kind, years=years, year=y1, compare=y0,
@@ -92,10 +95,15 @@ def build_budget(
         level_groups=level_groups, groups=groups, accounts=flat,
         totals=totals, total_change=total_change, total_change_pct=total_pct,
         largest_changes=_largest_changes(flat), reconciliation=reconciliation, allocation=allocation,
+        price_basis=price_basis, price_basis_differs=differs,
     )
     tables = _budget_tables(flat, scheme, level_groups, reconciliation, years, kind) + allocation_tables(allocation)
     for table in tables:  # every table of the budget report holds amounts
         table.unit = meta.get("amount_unit") or meta.get("currency")
+    if any(price_basis.values()):
+        cols = [Column("year", "Year"), Column("price_basis", "Price basis")]
+        tables.append(Table("price_basis", "Price basis", cols,
+                            [(y, ", ".join(b) or None) for y, b in price_basis.items()]))
     return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)
 
 
@@ -179,6 +187,23 @@ def _groups(flat: list[dict[str, Any]], years: list[int], y0: int | None, y1: in
         hk["amounts"] = {str(y): sum(hf["amounts"][str(y)] for hf in hk["hovedfunktioner"]) for y in years}
         hk["change"], hk["change_pct"] = _change(hk["amounts"], y0, y1)
     return groups
+
+
+def _price_bases(conn: Connection, plan_id: int, kind: str) -> dict[str, list[str]]:
+    """Year (as text) -> the price bases its lines of ``kind`` are in (a line's own, else
+    the plan's), sorted; an empty list where the plan states none."""
+    at, bt, pt = m.table_of(m.Account), m.table_of(m.BudgetLine), m.table_of(m.Plan)
+    basis = func.coalesce(bt.c.price_basis, pt.c.price_basis)
+    out: dict[str, list[str]] = defaultdict(list)
+    for year, value in conn.execute(
+        select(bt.c.year, basis).distinct()
+        .select_from(bt.join(at, at.c.id == bt.c.account_id).join(pt, pt.c.id == at.c.plan_id))
+        .where(at.c.plan_id == plan_id, bt.c.kind == kind).order_by(bt.c.year, basis)
+    ):
+        bases = out.setdefault(str(year), [])  # a year without a stated basis is still listed
+        if value is not None:
+            bases.append(str(value))
+    return dict(out)
 
 
 def _largest_changes(flat: list[dict[str, Any]]) -> dict[str, list[str]]:

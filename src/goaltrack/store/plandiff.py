@@ -66,7 +66,7 @@ class LoadResult:
         return ", ".join(parts)
 
 
-_LATER_HEADER_FIELDS = ("account_scheme",)  # 0.4: issue 13
+_LATER_HEADER_FIELDS = ("account_scheme", "price_basis")  # added by issue 13 (and budget_line.price_basis)
 
 
 def content_hash(plan: s.PlanFile) -> str:
@@ -77,6 +77,10 @@ def content_hash(plan: s.PlanFile) -> str:
     for later in _LATER_HEADER_FIELDS:
         if content["plan"].get(later) is None:
             content["plan"].pop(later, None)
+    for account in content.get("accounts") or []:
+        for line in account.get("budget") or []:
+            if line.get("price_basis") is None:
+                line.pop("price_basis", None)
     blob = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

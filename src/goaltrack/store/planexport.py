@@ -168,7 +168,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
             amount_scale=p.amount_scale, source=s.Source(**p.source) if p.source else None,
             approved_by=p.approved_by, approved_on=p.approved_on,
             hearing_bodies=p.hearing_bodies or [], synthetic=p.synthetic, notes=p.notes,
-            follows=p.follows,
+            follows=p.follows, price_basis=p.price_basis,
             account_scheme=_account_scheme(p.account_scheme),
         ),
         national_goals=[
@@ -214,7 +214,8 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
 def _account(rows: _PlanRows, a: Any) -> s.AccountSpec:
     return s.AccountSpec(
         code=a.code, name=a.name, replaces=a.replaces,
-        budget=[s.BudgetLineSpec(year=b.year, kind=b.kind, amount=b.amount) for b in rows.budget[a.id]],
+        budget=[s.BudgetLineSpec(year=b.year, kind=b.kind, amount=b.amount, price_basis=b.price_basis)
+                for b in rows.budget[a.id]],
         links=[
             s.AccountLinkSpec(
                 **{lk.dst_kind: rows.code_of[lk.dst_kind][lk.dst_id]},

@@ -76,6 +76,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         "synthetic": h.synthetic,
         "notes": h.notes,
         "follows": h.follows,
+        "price_basis": h.price_basis,
         "account_scheme": h.account_scheme if isinstance(h.account_scheme, str | None) else _dump(h.account_scheme),
         "content_hash": content_hash(plan),
     }
@@ -215,7 +216,8 @@ def _sync_budget(session: Session, result: LoadResult, plan: s.PlanFile, account
         session.exec(select(m.BudgetLine).where(col(m.BudgetLine.account_id).in_(list(accounts.values())))),
         ("account_id", "year", "kind"),
         {
-            (accounts[a.code], line.year, line.kind): {"amount": line.amount, "position": i}
+            (accounts[a.code], line.year, line.kind): {"amount": line.amount, "position": i,
+                                                        "price_basis": line.price_basis}
             for a in plan.accounts for i, line in enumerate(a.budget)
         },
         lambda key, values: m.BudgetLine(account_id=key[0], year=key[1], kind=key[2], **values),

@@ -61,6 +61,7 @@ class Plan(SQLModel, table=True):
     synthetic: bool = False
     notes: str | None = None
     follows: str | None = None  # the slug of the plan this one follows (need not be loaded)
+    price_basis: str | None = None  # of the plan's amounts, e.g. "2021-priser" (migration 0005)
     # As the header writes it: None (the Danish chart), "dk-municipal", or the plan's own scheme.
     account_scheme: dict[str, Any] | str | None = _json()
     content_hash: str = Field(default="", description="sha256 of the plan's canonical export")
@@ -148,6 +149,7 @@ class BudgetLine(SQLModel, table=True):
     kind: BudgetKind = Field(default="budget", sa_type=AutoString)
     amount: float
     position: int = 0
+    price_basis: str | None = None  # where it differs from the plan's (migration 0005)
 
 
 class DeclaredTotal(SQLModel, table=True):
