@@ -240,3 +240,10 @@ def test_scheme_stored_and_exported_on_both_backends(db_url: str) -> None:
     assert "  account_scheme:\n    name: Riverton capital programme\n" in exported
     assert "CLIM-FLD: Flood protection" in exported
     assert "0 added, 0 updated, 19 unchanged" in run("plan", "load", str(RIVERTON))
+
+
+@pytest.mark.usefixtures("riverton")
+def test_markdown_keeps_the_space_of_a_separator() -> None:
+    """Markdown escaping collapses whitespace but keeps a separator's own spaces: the plan's
+    years read "2025, 2026", not "2025,2026"."""
+    assert "Years 2025, 2026" in _budget("markdown")

@@ -72,6 +72,9 @@ _MD_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|javascript|data|vbscript|file|mail
 _MD_WWW = re.compile(r"(?i)\bwww\.")
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def md_escape(value: object) -> Markup:
     """Text for a Markdown document: no raw HTML, no link, no emphasis, one line.
 
@@ -81,7 +84,9 @@ def md_escape(value: object) -> Markup:
     """
     if isinstance(value, Markup):
         return value
-    text = " ".join(str(value).split()) if value is not None else ""
+    # Runs of whitespace (line breaks too) become one space; a value's own spaces at its ends
+    # stay, so a separator such as ", " in ``|join(", ")`` keeps them.
+    text = _WHITESPACE.sub(" ", str(value)) if value is not None else ""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_PUNCT.sub(r"\\\1", text)
     text = _MD_AUTOLINK.sub(lambda m: m[1] + "\\:", text)
