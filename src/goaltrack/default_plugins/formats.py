@@ -48,11 +48,6 @@ def _formatter(options: RenderOptions) -> Formatter:
     return Formatter(options.lang)
 
 
-def label(column: Column, fmt: Formatter) -> str:
-    """A column's label in the report's language (:meth:`Formatter.heading`)."""
-    return fmt.heading(column)
-
-
 def text_cell(value: object, column: Column, fmt: Formatter) -> str:
     """A cell as people read it: numbers per language and column type, ``None`` empty."""
     if value is None:
@@ -233,13 +228,10 @@ class CsvFormat(OutputFormat):
                     out.write("\n")
                 out.write(f"# {table.name if words is None else words.column(table.title)}\n")
             # Keys can be plan codes (matrix columns): neutralised like any other text.
-            if words is None:
-                writer.writerow([csv_cell(c.key) for c in table.columns])
-                writer.writerows([csv_cell(v) for v in row] for row in table.rows)
-            else:
-                writer.writerow([csv_cell(words.heading(c)) for c in table.columns])
-                writer.writerows([csv_cell(words.coded(v, c)) for v, c in zip(row, table.columns, strict=True)]
-                                 for row in table.rows)
+            columns = table.columns
+            writer.writerow([csv_cell(c.key if words is None else words.heading(c)) for c in columns])
+            writer.writerows([csv_cell(v if words is None else words.coded(v, c))
+                              for v, c in zip(row, columns, strict=True)] for row in table.rows)
         return out.getvalue()
 
 
@@ -255,7 +247,6 @@ __all__ = [
     "JsonFormat",
     "TableFormat",
     "csv_cell",
-    "label",
     "register_output_formats",
     "text_cell",
 ]

@@ -80,8 +80,8 @@ def build_budget(
     y0 = compare if compare is not None else next((y for y in reversed(years) if y1 is not None and y < y1), None)
 
     flat = [_account_entry(a, amounts.get(a.id, {}), years, y0, y1, scheme) for a in accounts]
-    groups = _groups(flat, years, y0, y1) if scheme.danish else []
     level_groups = _level_groups(flat, scheme, years, y0, y1)
+    groups = _danish_groups(level_groups, flat) if scheme.danish else []
     totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
     total_change, total_pct = _change(totals, y0, y1)
     reconciliation = _reconciliation(conn, plan_id, flat, kind)
@@ -150,43 +150,39 @@ def _level_groups(flat: list[dict[str, Any]], scheme: AccountScheme, years: list
     """Per level of the scheme, outermost first: its groups in the order they first appear,
     each with its name, the group it sits in one level up, the codes of its accounts and
     their summed amounts and change."""
-    out: list[dict[str, Any]] = []
-    for depth, level in enumerate(scheme.level_names()):
-        groups: dict[str, dict[str, Any]] = {}
-        for acc in flat:
-            key, name = scheme.groups_of(acc["code"])[depth]
-            g = groups.setdefault(key, {"code": key, "name": name,
-                                        "parent": acc["groups"][depth - 1] if depth else None, "accounts": []})
-            g["accounts"].append(acc["code"])
-        by_code = {a["code"]: a for a in flat}
+    levels: list[dict[str, dict[str, Any]]] = [{} for _ in scheme.level_names()]
+    for acc in flat:
+        parent = None
+        for groups, (key, name) in zip(levels, scheme.groups_of(acc["code"]), strict=True):
+            groups.setdefault(key, {"code": key, "name": name, "parent": parent, "accounts": []})["accounts"].append(
+                acc["code"])
+            parent = key
+    by_code = {a["code"]: a for a in flat}
+    for groups in levels:
         for g in groups.values():
             g["amounts"] = {str(y): sum(by_code[c]["amounts"][str(y)] or 0.0 for c in g["accounts"]) for y in years}
             g["change"], g["change_pct"] = _change(g["amounts"], y0, y1)
-        out.append({"level": level, "groups": list(groups.values())})
-    return out
+    return [{"level": name, "groups": list(groups.values())} for name, groups in zip(scheme.level_names(), levels,
+                                                                                      strict=True)]
 
 
-def _groups(flat: list[dict[str, Any]], years: list[int], y0: int | None, y1: int | None) -> list[dict[str, Any]]:
-    """The accounts grouped by hovedkonto, then hovedfunktion (in the order they first
-    appear), each group with its summed amounts and change."""
-    groups: list[dict[str, Any]] = []
-    for acc in flat:
-        hk = next((g for g in groups if g["hovedkonto"] == acc["hovedkonto"]), None)
-        if hk is None:
-            hk = {"hovedkonto": acc["hovedkonto"], "name": chart_names(acc["code"])[0], "hovedfunktioner": []}
-            groups.append(hk)
-        hf = next((g for g in hk["hovedfunktioner"] if g["code"] == acc["hovedfunktion"]), None)
-        if hf is None:
-            hf = {"code": acc["hovedfunktion"], "name": chart_names(acc["code"])[1], "accounts": []}
-            hk["hovedfunktioner"].append(hf)
-        hf["accounts"].append(acc)
-    for hk in groups:
-        for hf in hk["hovedfunktioner"]:
-            hf["amounts"] = {str(y): sum(x["amounts"][str(y)] or 0.0 for x in hf["accounts"]) for y in years}
-            hf["change"], hf["change_pct"] = _change(hf["amounts"], y0, y1)
-        hk["amounts"] = {str(y): sum(hf["amounts"][str(y)] for hf in hk["hovedfunktioner"]) for y in years}
-        hk["change"], hk["change_pct"] = _change(hk["amounts"], y0, y1)
-    return groups
+def _danish_groups(level_groups: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Danish chart's two levels in the nested shape of 0.1 (``groups``: hovedkonto ->
+    hovedfunktioner -> accounts), read off ``level_groups``."""
+    by_code = {a["code"]: a for a in flat}
+    hovedkonti, hovedfunktioner = level_groups
+
+    def figures(g: dict[str, Any]) -> dict[str, Any]:
+        return {"amounts": g["amounts"], "change": g["change"], "change_pct": g["change_pct"]}
+
+    return [
+        {"hovedkonto": int(hk["code"]), "name": hk["name"],
+         "hovedfunktioner": [{"code": hf["code"], "name": hf["name"],
+                              "accounts": [by_code[c] for c in hf["accounts"]], **figures(hf)}
+                             for hf in hovedfunktioner["groups"] if hf["parent"] == hk["code"]],
+         **figures(hk)}
+        for hk in hovedkonti["groups"]
+    ]
 
 
 def _price_bases(conn: Connection, plan_id: int, kind: str) -> dict[str, list[str]]:
