@@ -263,7 +263,7 @@ def test_problems_stop_at_the_limit(plan: tuple[Engine, int], tmp_path: Path) ->
         ("indicator,value\nRECYCLED,40\n", "empty.csv:1: header must name the columns indicator, period and value "
                                            "(missing: period; found: indicator, value)"),
         ("indicator,period,value,comment\n", "empty.csv:1: unknown column(s) comment (known: indicator, period, "
-                                             "value, note, source, recorded_by, missing)"),
+                                             "value, note, source, recorded_by, missing; "),
         ("RECYCLED,2024,40\n", "header must name the columns"),
     ],
 )

@@ -52,8 +52,9 @@ def state_of(url: str) -> tuple[str | None, bool]:
 
 
 #: Columns that migrations after 0001 add to its tables (0003: plans compared across years).
-ADDED_COLUMNS = {"plan": {"follows", "account_scheme", "price_basis"}, "account": {"replaces"},
-                 "budget_line": {"price_basis"}}
+ADDED_COLUMNS = {"plan": {"follows", "account_scheme", "price_basis", "dimensions"}, "account": {"replaces"},
+                 "budget_line": {"price_basis"}, "indicator": {"dimensions", "targets_by"},
+                 "measurement": {"breakdown"}}
 
 
 def old_rows(url: str) -> list[tuple[object, ...]]:

@@ -49,6 +49,10 @@ class SourceRow(NamedTuple):
     note: str | None = None
     source: str | None = None
     recorded_by: str | None = None
+    dimensions: Mapping[str, str] | None = None
+    """The value's dimension values (dimension code -> value code or name, as the plan
+    declares them), e.g. ``{"sex": "Kvinder"}``; ``None`` or ``{}`` for the indicator's
+    total. An empty value is no breakdown on that dimension."""
 
 
 class RejectedRow(NamedTuple):

@@ -20,9 +20,13 @@ from goaltrack.vocab import INITIATIVE_STATUSES
 @click.option("--source", help="Where the value comes from.")
 @click.option("--missing", metavar="REASON", help="Record the value as explicitly missing, with the reason.")
 @click.option("--correct", is_flag=True, help="This value corrects a wrong one (needs --note).")
+@click.option("--dim", "dims", multiple=True, metavar="DIMENSION=VALUE",
+              help="The value is for one value of a dimension the plan declares (e.g. sex=women), "
+                   "not the total; repeat for several dimensions.")
 @pass_app
 def record_cmd(app: AppContext, indicator: str, value: str | None, period: str, plan_slug: str | None,
-               note: str | None, by: str | None, source: str | None, missing: str | None, correct: bool) -> None:
+               note: str | None, by: str | None, source: str | None, missing: str | None, correct: bool,
+               dims: tuple[str, ...]) -> None:
     """Record VALUE of INDICATOR for a period.
 
     Nothing is overwritten: a new value for the same period supersedes the current one,
@@ -33,18 +37,21 @@ def record_cmd(app: AppContext, indicator: str, value: str | None, period: str, 
     from goaltrack.settings import recorder_name
     from goaltrack.store.database import plan_id_for
     from goaltrack.store.recording import record_measurement
+    from goaltrack.values.dimensions import breakdown_values, parse_dimension_options
 
+    dimensions = parse_dimension_options(dims)
     engine = app.engine()
     with engine.connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
     r = record_measurement(engine, plan_id, indicator, value, period, by=recorder_name(by, app.config),
-                           note=note, source=source, missing=missing, correct=correct)
+                           note=note, source=source, missing=missing, correct=correct, dimensions=dimensions)
     shown = "missing" if r.value is None else f"{r.value:g}"
+    of = "".join(f" {d}={v}" for d, v in breakdown_values(r.breakdown).items())
     if r.unchanged:
-        click.echo(f"Unchanged: {r.indicator} {r.period} is already {shown} (recorded {r.current_since}); "
+        click.echo(f"Unchanged: {r.indicator} {r.period}{of} is already {shown} (recorded {r.current_since}); "
                    "nothing written")
         return
-    msg = f"Recorded {r.indicator} {r.period} = {shown}"
+    msg = f"Recorded {r.indicator} {r.period}{of} = {shown}"
     if r.replaced:
         old = "missing" if r.superseded is None else f"{r.superseded:g}"
         msg += f" ({'correcting' if correct else 'superseding'} {old}; see `goaltrack history {r.indicator}`)"

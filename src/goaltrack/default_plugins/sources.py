@@ -112,7 +112,9 @@ class CsvSource(DataSource):
     name = "csv"
     description = (
         "CSV with a header row: indicator,period,value (+ note,source,recorded_by,missing); "
-        "',' or ';' separated; decimal comma accepted; UTF-8 with or without BOM."
+        "',' or ';' separated; decimal comma accepted; UTF-8 with or without BOM. "
+        "Columns holding dimension values: -O dimension.DIM=COLUMN (or -O dimensions=DIM,... for "
+        "columns named as the dimensions)."
     )
 
     def read(self, path: Path, options: Mapping[str, str]) -> Iterator[SourceRow | RejectedRow]:
@@ -148,11 +150,17 @@ class CsvSource(DataSource):
                     f"{path}:1: header must name the columns indicator, period and value "
                     f"(missing: {', '.join(missing)}; found: {_names(header) or 'nothing'})"
                 )
-            unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
+            dim_columns = dimension_columns(options)
+            absent = [c for c in dim_columns.values() if c not in header]
+            if absent:
+                raise DataError(f"{path}:1: no column {_names(absent)} for the dimension(s) asked for "
+                                f"(found: {_names(header)})")
+            unknown = [h for h in header if h not in REQUIRED + OPTIONAL and h not in dim_columns.values()]
             if unknown:
                 raise DataError(
                     f"{path}:1: unknown column(s) {_names(unknown)} "
-                    f"(known: {', '.join(REQUIRED + OPTIONAL)})"
+                    f"(known: {', '.join(REQUIRED + OPTIONAL)}; a dimension's column needs "
+                    "-O dimension.DIM=COLUMN)"
                 )
             repeated = [name for name, n in Counter(header).items() if n > 1]
             if repeated:
@@ -162,7 +170,8 @@ class CsvSource(DataSource):
             i_ind, i_per, i_val = idx["indicator"], idx["period"], idx["value"]
             i_note, i_src, i_by, i_miss = (idx.get(k) for k in ("note", "source", "recorded_by", "missing"))
             reader = csv.reader(fh.rest(), delimiter=delimiter, strict=True)
-            plain = i_note is None and i_src is None and i_by is None and i_miss is None
+            i_dims = [(dim, idx[col]) for dim, col in dim_columns.items()]
+            plain = i_note is None and i_src is None and i_by is None and i_miss is None and not i_dims
             line = 1
             while True:
                 try:
@@ -195,7 +204,20 @@ class CsvSource(DataSource):
                     (row[i_note] or None) if i_note is not None else None,
                     (row[i_src] or None) if i_src is not None else None,
                     (row[i_by] or None) if i_by is not None else None,
+                    {dim: row[i].strip() for dim, i in i_dims} if i_dims else None,
                 )
+
+
+def dimension_columns(options: Mapping[str, str]) -> dict[str, str]:
+    """Dimension code -> the (lower-cased) column holding its values, from the options
+    ``dimension.DIM=COLUMN`` and ``dimensions=DIM,DIM`` (columns named as the dimensions)."""
+    out: dict[str, str] = {}
+    for key, value in options.items():
+        if key.startswith("dimension.") and key[len("dimension."):]:
+            out[key[len("dimension."):]] = value.strip().lower()
+    for dim in filter(None, (d.strip() for d in options.get("dimensions", "").split(","))):
+        out.setdefault(dim, dim.lower())
+    return out
 
 
 #: JSON nested deeper than this is refused: a measurement row is one flat object, and
@@ -271,11 +293,11 @@ class JsonlSource(DataSource):
     name = "jsonl"
     description = (
         "JSON Lines: one object per line with indicator, period, value "
-        "(+ note, source, recorded_by, missing)."
+        "(+ note, source, recorded_by, missing, and dimensions: an object such as {\"sex\": \"women\"})."
     )
 
     def read(self, path: Path, options: Mapping[str, str]) -> Iterator[SourceRow | RejectedRow]:
-        allowed = set(REQUIRED + OPTIONAL)
+        allowed = {*REQUIRED, *OPTIONAL, "dimensions"}
         with open_text(path) as fh:
             line = 0
             while True:
@@ -316,9 +338,15 @@ class JsonlSource(DataSource):
                     kind = type(obj[wrong]).__name__.replace("dict", "object").replace("list", "array")
                     yield RejectedRow(line, f"{wrong} must be text, got {kind}", text[:200])
                     continue
+                dims = obj.get("dimensions")
+                if dims is not None and not (isinstance(dims, dict)
+                                             and all(isinstance(v, str | None) for v in dims.values())):
+                    yield RejectedRow(line, 'dimensions must be an object of texts, e.g. {"sex": "women"}',
+                                      text[:200])
+                    continue
                 # A number where text is wanted ("period": 2021) is that text.
                 ind, per, miss, note, src, by = (v if v is None or isinstance(v, str) else str(v) for v in texts)
-                yield SourceRow(line, ind or "", per or "", value, miss, note, src, by)
+                yield SourceRow(line, ind or "", per or "", value, miss, note, src, by, dims or None)
 
 
 @hookimpl

@@ -20,6 +20,10 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
+from goaltrack.planfile.dimensions import DimensionSpec as DimensionSpec
+from goaltrack.planfile.dimensions import DimensionTargetSpec as DimensionTargetSpec
+from goaltrack.planfile.dimensions import DimensionValueSpec as DimensionValueSpec
+
 # The field types and base models live in fields; every name stays importable from here.
 from goaltrack.planfile.fields import (
     Bounded,
@@ -327,6 +331,9 @@ class MeasurementSpec(_Model):
     kind: MeasurementKind = "observed"
     source: Source | None = None
     note: str | None = None
+    dimensions: dict[Code, Code] = Field(
+        default_factory=dict, description="The value's dimension values, e.g. {sex: women}; none: the total."
+    )
 
     @model_validator(mode="after")
     def _value_or_missing(self) -> MeasurementSpec:
@@ -358,6 +365,12 @@ class IndicatorSpec(_Model):
     measures: list[IndicatorLinkSpec] = Field(
         default_factory=list, description="The goals, focus areas or initiatives it measures."
     )
+    dimensions: list[Code] = Field(
+        default_factory=list, description="Codes of the plan's dimensions its values may be broken down by."
+    )
+    targets_by: list[DimensionTargetSpec] = Field(
+        default_factory=list, description="Targets for single dimension values (the target period is the indicator's)."
+    )
     measurements: list[MeasurementSpec] = Field(default_factory=list)
 
 
@@ -369,6 +382,9 @@ class PlanFile(_Model):
     national_goals: list[NationalGoalSpec] = Field(default_factory=list)
     focus_areas: list[FocusAreaSpec] = Field(default_factory=list)
     target_groups: list[TargetGroupSpec] = Field(default_factory=list)
+    dimensions: list[DimensionSpec] = Field(
+        default_factory=list, description="What measurements may be broken down by (sex, age band, area...)."
+    )
     initiatives: list[InitiativeSpec] = Field(default_factory=list)
     accounts: list[AccountSpec] = Field(default_factory=list)
     declared_totals: list[DeclaredTotalSpec] = Field(default_factory=list)

@@ -17,6 +17,8 @@ import pydantic
 
 from goaltrack.errors import DataError, Problem, ValidationError
 from goaltrack.planfile import schema as s
+from goaltrack.planfile.dimension_checks import check_dimensions
+from goaltrack.planfile.dimensions import breakdown_key
 from goaltrack.planfile.schema import PlanFile
 from goaltrack.planfile.yamlio import Located, PathKey, read_yaml
 
@@ -100,6 +102,7 @@ _SECTIONS: dict[str, type[pydantic.BaseModel]] = {
     "national_goals": s.NationalGoalSpec,
     "focus_areas": s.FocusAreaSpec,
     "target_groups": s.TargetGroupSpec,
+    "dimensions": s.DimensionSpec,
     "initiatives": s.InitiativeSpec,
     "accounts": s.AccountSpec,
     "indicators": s.IndicatorSpec,
@@ -254,6 +257,7 @@ def check_references(plan: PlanFile, located: Located) -> Iterable[Problem]:
     yield from _check_accounts(plan, known, check)
     yield from _check_declared_totals(plan, known, check)
     yield from _check_indicators(plan, known, check)
+    yield from check_dimensions(plan, located)
 
 
 def _check_focus_areas(plan: PlanFile, known: _Known, check: _Checker) -> Iterable[Problem]:
@@ -359,16 +363,18 @@ def _check_indicators(plan: PlanFile, known: _Known, check: _Checker) -> Iterabl
             yield located.problem((*base, "direction"), "direction 'range' needs target_range: [low, high]")
         if ind.target_range is not None and ind.target_range[0] > ind.target_range[1]:
             yield located.problem((*base, "target_range"), "the lower bound is above the upper bound")
-        periods: dict[str, int] = {}
+        periods: dict[tuple[str, str], int] = {}
         for j, m in enumerate(ind.measurements):
             try:
                 parse_period(m.period)
             except DataError as exc:
                 yield located.problem((*base, "measurements", j, "period"), exc.message)
                 continue
-            if m.period in periods:
+            key = (m.period, breakdown_key(m.dimensions))  # a period once per breakdown
+            if key in periods:
+                of = f" for {key[1].replace(';', ', ')}" if key[1] else ""
                 yield located.problem(
                     (*base, "measurements", j, "period"),
-                    f"period '{m.period}' is given twice (first at measurements[{periods[m.period]}])",
+                    f"period '{m.period}'{of} is given twice (first at measurements[{periods[key]}])",
                 )
-            periods.setdefault(m.period, j)
+            periods.setdefault(key, j)

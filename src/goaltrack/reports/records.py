@@ -29,11 +29,15 @@ def history_table(h: dict[str, Any]) -> Table:
     title = f"{h['kind']} {h['code']}: {h['name']}"
     rows: list[tuple[Any, ...]]
     if h["kind"] == "indicator":
-        cols = [Column("period", "Period"), Column("value", "Value"), Column("state", "State"),
+        # A breakdown column only where some value is for one (issue 13's dimensions).
+        broken = any(e.get("dimensions") for e in h["entries"])
+        cols = [Column("period", "Period"), *([Column("breakdown", "Breakdown")] if broken else []),
+                Column("value", "Value"), Column("state", "State"),
                 Column("recorded_at", "Recorded"), Column("recorded_by", "By"), Column("origin", "Via"),
                 Column("note", "Note")]
         rows = [(
             e["period"],
+            *([", ".join(f"{d}={v}" for d, v in e["dimensions"].items()) or "total"] if broken else []),
             f"missing ({e['missing']})" if e["value"] is None else f"{e['value']:g}",
             "current" if e["current"] else f"superseded {e['superseded_at']}",
             e["recorded_at"], e["recorded_by"], e["origin"] + (" correction" if e["correction"] else ""),

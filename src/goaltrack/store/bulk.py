@@ -5,7 +5,8 @@ sqlite3 cursor (no SQLAlchemy per-row work), PostgreSQL gets ``COPY ... FROM STD
 merge statements are plain SQL that both databases run.
 
 A staged row is ``(indicator_id, period_code, line, freq, period_start, period_end, value,
-missing_reason, note, source, recorded_by)``.
+missing_reason, note, source, recorded_by, breakdown)``; ``breakdown`` is the value's
+dimension values as canonical text, ``""`` for a total (:mod:`goaltrack.values.dimensions`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ IMPORT_CACHE_KIB = 16 * 1024
 STAGING = "gt_staging"
 COLUMNS = (
     "indicator_id", "period_code", "line", "freq", "period_start", "period_end", "value",
-    "missing_reason", "note", "source", "recorded_by",
+    "missing_reason", "note", "source", "recorded_by", "breakdown",
 )
 
 
@@ -49,23 +50,23 @@ class Stager:
 
     def create(self) -> None:
         if self.dialect == "sqlite":
-            # Keyed by (indicator, period) so a repeated pair is caught on insert (dup_line)
-            # without a sort of the whole file afterwards; WITHOUT ROWID stores it once. A
-            # period is its frequency and span, however it is written (2024-03 = 2024M03).
+            # Keyed by (indicator, period, breakdown) so a repeated one is caught on insert
+            # (dup_line) without a sort of the whole file afterwards; WITHOUT ROWID stores it
+            # once. A period is its frequency and span, however it is written (2024-03 = 2024M03).
             self.conn.exec_driver_sql(
                 f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ("
                 "indicator_id INTEGER NOT NULL, period_code TEXT NOT NULL, line INTEGER NOT NULL, "
                 "freq TEXT NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL, value REAL, "
-                "missing_reason TEXT, note TEXT, source TEXT, recorded_by TEXT, dup_first INTEGER, "
-                "dup_line INTEGER, old_id INTEGER, same INTEGER, "
-                "PRIMARY KEY (indicator_id, freq, period_start, period_end)) WITHOUT ROWID"
+                "missing_reason TEXT, note TEXT, source TEXT, recorded_by TEXT, breakdown TEXT NOT NULL, "
+                "dup_first INTEGER, dup_line INTEGER, old_id INTEGER, same INTEGER, "
+                "PRIMARY KEY (indicator_id, freq, period_start, period_end, breakdown)) WITHOUT ROWID"
             )
         else:
             self.conn.exec_driver_sql(
                 f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ("
                 "indicator_id INTEGER NOT NULL, period_code TEXT NOT NULL, line INTEGER NOT NULL, "
                 "freq TEXT, period_start DATE, period_end DATE, value DOUBLE PRECISION, "
-                "missing_reason TEXT, note TEXT, source TEXT, recorded_by TEXT, "
+                "missing_reason TEXT, note TEXT, source TEXT, recorded_by TEXT, breakdown TEXT NOT NULL, "
                 "old_id INTEGER, same BOOLEAN) ON COMMIT DROP"
             )
         self.conn.exec_driver_sql(f"DELETE FROM {STAGING}")
@@ -79,7 +80,7 @@ class Stager:
             cur = raw.cursor()
             cur.executemany(
                 f"INSERT INTO {STAGING} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-                "ON CONFLICT (indicator_id, freq, period_start, period_end) DO UPDATE SET "
+                "ON CONFLICT (indicator_id, freq, period_start, period_end, breakdown) DO UPDATE SET "
                 "dup_first = coalesce(dup_first, line), dup_line = excluded.line",
                 rows,
             )
@@ -110,11 +111,11 @@ class Stager:
     ) -> int:
         """Insert rows straight into ``measurement``, streaming ``rows`` in batches. Each row
         is staged-shape, or the short ``(indicator_id, period_code, freq, period_start,
-        period_end, value)`` of a row with no missing reason, note, source or recorder of its own
+        period_end, value)`` of a total with no missing reason, note, source or recorder of its own
         (most files: the short form binds 6 parameters instead of 11, and an import spends much
         of its time binding). Returns the number of rows inserted.
 
-        A repeated (indicator, period code) hits ``ux_measurement_current`` and raises the
+        A repeated (indicator, period code, breakdown) hits ``ux_measurement_current`` and raises the
         driver's ``IntegrityError``; the caller then runs the import again through the staging
         table, which reports every repeat with its lines.
         """
@@ -134,9 +135,9 @@ class Stager:
             # not stored).
             full = (
                 "INSERT INTO measurement (indicator_id, period_code, freq, period_start, period_end, value, "
-                "missing_reason, note, source, recorded_by, kind, recorded_at, origin, correction, position) "
-                "VALUES (?1, ?2, ?4, ?5, ?6, ?7, ?8, ?9, "
-                f"CASE WHEN ?10 IS NULL THEN NULL ELSE json_object('title', ?10) END, ?11, {constants})"
+                "missing_reason, note, source, recorded_by, breakdown, kind, recorded_at, origin, correction, "
+                "position) VALUES (?1, ?2, ?4, ?5, ?6, ?7, ?8, ?9, "
+                f"CASE WHEN ?10 IS NULL THEN NULL ELSE json_object('title', ?10) END, ?11, ?12, {constants})"
             )
             cur = raw.cursor()
             try:
@@ -154,15 +155,15 @@ class Stager:
 
             with raw.cursor() as cur, cur.copy(
                 "COPY measurement (indicator_id, period_code, freq, period_start, period_end, value, missing_reason, "
-                "note, source, recorded_by, kind, recorded_at, origin, correction, position) FROM STDIN"
+                "note, source, recorded_by, breakdown, kind, recorded_at, origin, correction, position) FROM STDIN"
             ) as copy:
                 for r in items:
                     if len(r) == 6:
-                        copy.write_row((*r, None, None, None, recorded_by, "observed", now, origin, False, 0))
+                        copy.write_row((*r, None, None, None, recorded_by, "", "observed", now, origin, False, 0))
                     else:
                         copy.write_row((
                             r[0], r[1], r[3], r[4], r[5], r[6], r[7], r[8],
-                            None if r[9] is None else json.dumps({"title": r[9]}), r[10],
+                            None if r[9] is None else json.dumps({"title": r[9]}), r[10], r[11],
                             "observed", now, origin, False, 0,
                         ))
                     count += 1
@@ -189,16 +190,18 @@ class Stager:
     # ------------------------------------------------------------------ checks
 
     def duplicates(self) -> list[tuple[int, str, int, int]]:
-        """(indicator_id, period_code, first line, repeated line) for pairs given twice."""
+        """(indicator_id, period_code, breakdown, first line, repeated line) for each
+        indicator, period and breakdown given twice."""
         if self.dialect == "sqlite":
-            q = (f"SELECT indicator_id, period_code, dup_first, dup_line FROM {STAGING} "
+            q = (f"SELECT indicator_id, period_code, breakdown, dup_first, dup_line FROM {STAGING} "
                  "WHERE dup_line IS NOT NULL ORDER BY dup_line")
         else:
             q = (
-                f"SELECT indicator_id, min(period_code), min(line), max(line) FROM {STAGING} "
-                "GROUP BY indicator_id, freq, period_start, period_end HAVING count(*) > 1 ORDER BY max(line)"
+                f"SELECT indicator_id, min(period_code), breakdown, min(line), max(line) FROM {STAGING} "
+                "GROUP BY indicator_id, freq, period_start, period_end, breakdown HAVING count(*) > 1 "
+                "ORDER BY max(line)"
             )
-        return [(int(a), str(b), int(c), int(d)) for a, b, c, d in self.conn.exec_driver_sql(q)]
+        return [(int(a), str(b), str(k), int(c), int(d)) for a, b, k, c, d in self.conn.exec_driver_sql(q)]
 
     # ------------------------------------------------------------------ merge
 
@@ -222,7 +225,8 @@ class Stager:
                     f"AND m.note {same_value} {STAGING}.note) "
                     f"FROM measurement m WHERE m.indicator_id = {STAGING}.indicator_id "
                     f"AND m.freq = {STAGING}.freq AND m.period_start = {STAGING}.period_start "
-                    f"AND m.period_end = {STAGING}.period_end AND m.superseded_at IS NULL"
+                    f"AND m.period_end = {STAGING}.period_end AND m.breakdown = {STAGING}.breakdown "
+                    "AND m.superseded_at IS NULL"
                 )
             )
             c.execute(
@@ -242,9 +246,9 @@ class Stager:
             text(
                 "INSERT INTO measurement (indicator_id, period_code, freq, period_start, period_end, value, "
                 "missing_reason, kind, source, note, recorded_by, recorded_at, origin, correction, position, "
-                "supersedes_id) "
+                "supersedes_id, breakdown) "
                 f"SELECT indicator_id, period_code, freq, period_start, period_end, value, missing_reason, "
-                f"'observed', {source_json}, note, recorded_by, :now, :origin, {false}, 0, old_id "
+                f"'observed', {source_json}, note, recorded_by, :now, :origin, {false}, 0, old_id, breakdown "
                 f"FROM {STAGING} WHERE old_id IS NULL OR NOT same"
             ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
             {"now": now, "origin": origin},

@@ -34,6 +34,7 @@ from goaltrack.interfaces import DataSource, RejectedRow
 from goaltrack.store import tables as m
 from goaltrack.store.bulk import BATCH_SIZE, Stager
 from goaltrack.store.database import writer
+from goaltrack.values.dimensions import DimensionResolver
 from goaltrack.values.periods import parse_period
 from goaltrack.values.units import bounds, parse_value
 
@@ -72,13 +73,17 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _indicators(engine: Engine, plan_id: int) -> dict[str, tuple[int, str, str | None]]:
-    t = m.table_of(m.Indicator)
+def _indicators(engine: Engine, plan_id: int) -> tuple[dict[str, tuple[int, str, str | None]],
+                                                         dict[str, DimensionResolver]]:
+    """Code -> (id, unit, computed) of the plan's indicators, and code -> the resolver of
+    the dimension values of each indicator that has dimensions."""
+    t, pt = m.table_of(m.Indicator), m.table_of(m.Plan)
     with engine.connect() as conn:
-        return {
-            r.code: (r.id, r.unit, r.computed)
-            for r in conn.execute(select(t.c.id, t.c.code, t.c.unit, t.c.computed).where(t.c.plan_id == plan_id))
-        }
+        declared = conn.execute(select(pt.c.dimensions).where(pt.c.id == plan_id)).scalar_one_or_none()
+        rows = conn.execute(select(t.c.id, t.c.code, t.c.unit, t.c.computed, t.c.dimensions)
+                            .where(t.c.plan_id == plan_id)).all()
+    known = {r.code: (r.id, r.unit, r.computed) for r in rows}
+    return known, {r.code: DimensionResolver(declared, r.dimensions, r.code) for r in rows if r.dimensions}
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class _Run:
     path: Path
     options: Mapping[str, str]
     known: Mapping[str, tuple[int, str, str | None]]
+    dimensions: Mapping[str, DimensionResolver]  # indicator code -> its dimensions (those that have any)
     origin: str
     digest: str
     stamp: dt.datetime
@@ -126,8 +132,8 @@ def import_file(
     digest = file_sha256(path)
     origin = f"import:{path.name}#{digest[:16]}"
     stamp = now or utcnow()
-    known = _indicators(engine, plan_id)
-    run = _Run(plan_id, source, path, options or {}, known, origin=origin, digest=digest, stamp=stamp,
+    known, dimensions = _indicators(engine, plan_id)
+    run = _Run(plan_id, source, path, options or {}, known, dimensions, origin=origin, digest=digest, stamp=stamp,
                recorded_by=recorded_by, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects,
                progress=progress)
     try:
@@ -190,9 +196,10 @@ def _stage_and_merge(stager: Stager, run: _Run, checker: _RowChecker) -> None:
     duplicates = stager.duplicates()
     if duplicates:
         problems = [
-            Problem(f"indicator '{code_of(run.known, ind)}' period '{per}' is given again (first on line {first})",
-                    file=result.file, line=later)
-            for ind, per, first, later in duplicates[:ERROR_LIMIT]
+            Problem(f"indicator '{code_of(run.known, ind)}' period '{per}'"
+                    + (f" for {breakdown.replace(';', ', ')}" if breakdown else "")
+                    + f" is given again (first on line {first})", file=result.file, line=later)
+            for ind, per, breakdown, first, later in duplicates[:ERROR_LIMIT]
         ]
         raise ValidationError(problems, limit=ERROR_LIMIT)
     counts = stager.merge(now=run.stamp, origin=run.origin)
@@ -231,6 +238,7 @@ class _RowChecker:
         self.periods: dict[str, tuple[str, str, str, str] | DataError] = {}
         self.unknown_codes: dict[str, str] = {}  # code -> its did-you-mean hint
         self.spans: dict[tuple[str, str, str], str] = {}
+        self.breakdowns: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
 
     def reject(self, line: int, message: str, row: tuple[str, ...] = ()) -> None:
         result = self.result
@@ -270,7 +278,11 @@ class _RowChecker:
                 reject(item.line, item.message)
                 continue
             try:
-                line, code, raw_period, raw_value, missing, note, src, by = item
+                if len(item) == 8:  # as sources wrote rows before dimensions: a total
+                    line, code, raw_period, raw_value, missing, note, src, by = item
+                    dims = None
+                else:
+                    line, code, raw_period, raw_value, missing, note, src, by, dims = item
             except (TypeError, ValueError):  # a plugin's source gave something else than a row
                 raise _bad_row(source, item) from None
             entry = indicators.get(code)
@@ -311,15 +323,38 @@ class _RowChecker:
             except DataError as exc:
                 reject(line, exc.message, (code, raw_period, str(raw_value)))
                 continue
+            breakdown = ""
+            if dims:
+                try:
+                    breakdown = self._breakdown(code, dims)
+                except DataError as exc:
+                    reject(line, exc.message, (code, raw_period, str(raw_value)))
+                    continue
             if result.rejected and not skip_invalid:
                 continue  # the import will abort; keep reading only to report every problem
             p_code, freq, start, end = period
-            if direct and missing is None and note is None and src is None and by is None:
+            if direct and missing is None and note is None and src is None and by is None and not breakdown:
                 yield (ind_id, p_code, freq, start, end, value)
             else:
-                yield (ind_id, p_code, line, freq, start, end, value, missing, note, src, by or recorded_by)
+                yield (ind_id, p_code, line, freq, start, end, value, missing, note, src, by or recorded_by,
+                       breakdown)
         if progress:
             progress(result.rows_read)
+
+    def _breakdown(self, code: str, dims: Any) -> str:
+        """The breakdown key of a row's dimension values (cached: a file repeats few)."""
+        if not isinstance(dims, Mapping):
+            raise DataError(f"dimensions must be a mapping of dimension to value, got {type(dims).__name__}")
+        cache_key = (code, tuple(dims.items()))
+        key = self.breakdowns.get(cache_key)
+        if key is None:
+            resolver = self.run.dimensions.get(code)
+            if resolver is None:
+                resolver = DimensionResolver(None, None, code)
+            key = resolver.key(dims)
+            if len(self.breakdowns) < PERIOD_CACHE:
+                self.breakdowns[cache_key] = key
+        return key
 
     def _hint(self, code: str) -> str:
         """The did-you-mean hint for an unknown indicator code."""

@@ -73,6 +73,7 @@ def _latest_query(dialect: str, by: str) -> Select[Any]:
         select(m2.c.id, m2.c.period_code, m2.c.value, m2.c.source["title"].as_string().label("source_title"))
         .where(
             m2.c.indicator_id == it.c.id,
+            m2.c.breakdown == "",  # the indicator's total: scores rest on it, not on a breakdown
             m2.c.superseded_at.is_(None),
             m2.c.kind == "observed",
             m2.c.value.is_not(None),

@@ -81,6 +81,16 @@ def content_hash(plan: s.PlanFile) -> str:
         for line in account.get("budget") or []:
             if line.get("price_basis") is None:
                 line.pop("price_basis", None)
+    # Likewise the dimensions (issue 13), where a plan declares none.
+    if not content.get("dimensions"):
+        content.pop("dimensions", None)
+    for ind in content.get("indicators") or []:
+        for later in ("dimensions", "targets_by"):
+            if not ind.get(later):
+                ind.pop(later, None)
+        for meas in ind.get("measurements") or []:
+            if not meas.get("dimensions"):
+                meas.pop("dimensions", None)
     blob = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

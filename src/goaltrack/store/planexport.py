@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from goaltrack.planfile import schema as s
+from goaltrack.planfile.dimensions import breakdown_values
 from goaltrack.store import tables as m
 
 
@@ -97,14 +98,15 @@ class _PlanRows:
 
     def latest_plan_values(self, ind_id: int) -> list[s.MeasurementSpec]:
         # The file's last word per period, in the file's order.
-        last: dict[str, m.Measurement] = {}
+        last: dict[tuple[str, str], m.Measurement] = {}
         for meas in self.measurements[ind_id]:
-            last[meas.period_code] = meas
+            last[(meas.period_code, meas.breakdown)] = meas
         ordered = sorted(last.values(), key=lambda r: (r.position, r.period_code))
         return [
             s.MeasurementSpec(
                 period=r.period_code, value=r.value, missing=r.missing_reason, kind=r.kind,
                 source=s.Source(**r.source) if r.source else None, note=r.note,
+                dimensions=breakdown_values(r.breakdown),
             )
             for r in ordered
         ]
@@ -189,6 +191,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
             for a in rows.areas
         ],
         target_groups=[s.TargetGroupSpec(code=t.code, name=t.name, description=t.description) for t in rows.groups],
+        dimensions=[s.DimensionSpec.model_validate(d) for d in p.dimensions or []],
         initiatives=[
             s.InitiativeSpec(
                 code=i.code, title=i.title, description=i.description,
@@ -246,5 +249,7 @@ def _indicator(rows: _PlanRows, i: Any) -> s.IndicatorSpec:
             )
             for lk in rows.links[("indicator", i.id)]
         ],
+        dimensions=i.dimensions or [],
+        targets_by=[s.DimensionTargetSpec.model_validate(t) for t in i.targets_by or []],
         measurements=rows.latest_plan_values(i.id),
     )

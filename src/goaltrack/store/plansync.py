@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from goaltrack.clock import utcnow
 from goaltrack.planfile import schema as s
+from goaltrack.planfile.dimensions import breakdown_key
 from goaltrack.planfile.validate import ParsedPlan
 from goaltrack.store import tables as m
 from goaltrack.store.database import writer
@@ -78,6 +79,7 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         "follows": h.follows,
         "price_basis": h.price_basis,
         "account_scheme": h.account_scheme if isinstance(h.account_scheme, str | None) else _dump(h.account_scheme),
+        "dimensions": [_dump(d) for d in plan.dimensions] or None,
         "content_hash": content_hash(plan),
     }
     row = session.exec(select(m.Plan).where(col(m.Plan.slug) == h.slug)).one_or_none()
@@ -159,6 +161,7 @@ def _indicator_fields(ind: s.IndicatorSpec, position: int) -> dict[str, Any]:
         "area": ind.area, "definition": ind.definition, "source": _dump(ind.source),
         "computed": ind.computed, "parameters": dict(ind.parameters) or None,
         "scoring": _dump(ind.scoring) or None,
+        "dimensions": list(ind.dimensions) or None, "targets_by": [_dump(t) for t in ind.targets_by] or None,
     }
 
 
@@ -250,15 +253,16 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
     not), so a value recorded later by hand is not overridden by reloading the same file.
     """
     ind_ids = [indicators[ind.code] for ind in plan.indicators]
-    current: dict[tuple[int, str], m.Measurement] = {}
+    current: dict[tuple[int, str, str], m.Measurement] = {}
     for r in session.exec(m.plan_file_measurements(ind_ids)):
-        current[(r.indicator_id, r.period_code)] = r
-    in_file: set[tuple[int, str]] = set()
+        current[(r.indicator_id, r.period_code, r.breakdown)] = r
+    in_file: set[tuple[int, str, str]] = set()
     now = _now()
     for ind in plan.indicators:
         ind_id = indicators[ind.code]
         for i, meas in enumerate(ind.measurements):
-            key = (ind_id, meas.period)
+            breakdown = breakdown_key(meas.dimensions)
+            key = (ind_id, meas.period, breakdown)
             in_file.add(key)
             values = {
                 "value": meas.value, "missing_reason": meas.missing, "kind": meas.kind,
@@ -272,7 +276,7 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
             new = m.Measurement(
                 indicator_id=ind_id, period_code=meas.period, freq=period.freq,
                 period_start=period.start, period_end=period.end, recorded_by=recorded_by,
-                recorded_at=now, origin=origin, **values,
+                recorded_at=now, origin=origin, breakdown=breakdown, **values,
             )
             # Whatever is current for the period (from the file, by hand or imported) is
             # superseded: the changed file is the newest word on it.
@@ -284,6 +288,7 @@ def _sync_measurements(session: Session, result: LoadResult, plan: s.PlanFile, i
                     col(m.Measurement.freq) == period.freq,
                     col(m.Measurement.period_start) == period.start,
                     col(m.Measurement.period_end) == period.end,
+                    col(m.Measurement.breakdown) == breakdown,
                     col(m.Measurement.superseded_at).is_(None),
                 ).order_by(col(m.Measurement.id))
             ).all()

@@ -10,6 +10,7 @@ Statuses are appended; the latest is the initiative's status.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from goaltrack.clock import utcnow
 from goaltrack.errors import DataError, UsageError
 from goaltrack.store import tables as m
 from goaltrack.store.database import writer
+from goaltrack.values.dimensions import DimensionResolver, breakdown_values
 from goaltrack.values.periods import parse_period
 from goaltrack.values.units import parse_value
 from goaltrack.vocab import INITIATIVE_STATUSES
@@ -37,6 +39,7 @@ class Recorded:
     replaced: bool
     unchanged: bool = False  # the same was already current: nothing was written
     current_since: str | None = None  # when unchanged: when and by whom the current entry was recorded
+    breakdown: str = ""  # the dimension values it is for; "" for the total
 
 
 def _item(conn: Connection, model: type[Any], plan_id: int, code: str, what: str) -> Any:
@@ -67,7 +70,10 @@ def record_measurement(
     missing: str | None = None,
     correct: bool = False,
     kind: str = "observed",
+    dimensions: Mapping[str, str] | None = None,
 ) -> Recorded:
+    """Record one value; ``dimensions`` (dimension -> value code or name) makes it the value
+    for that breakdown instead of the indicator's total."""
     if (raw_value is None) == (missing is None):
         raise UsageError("give either VALUE or --missing REASON")
     if correct and not note:
@@ -84,6 +90,14 @@ def record_measurement(
                 value = parse_value(raw_value, ind.unit)
             except DataError as exc:
                 raise DataError(f"{indicator} {period}: value: {exc.message}") from None
+        breakdown = ""
+        if dimensions:
+            pt = m.table_of(m.Plan)
+            declared = conn.execute(select(pt.c.dimensions).where(pt.c.id == plan_id)).scalar_one()
+            try:
+                breakdown = DimensionResolver(declared, ind.dimensions, indicator).key(dimensions)
+            except DataError as exc:
+                raise DataError(f"{indicator} {period}: --dim: {exc.message}") from None
         # The same period is the same span and frequency, however it is written: 2024-03
         # and 2024M03, 2024q1 and 2024Q1, 2024 and 2024Y01 supersede each other.
         olds = conn.execute(
@@ -93,6 +107,7 @@ def record_measurement(
                 mt.c.freq == p.freq,
                 mt.c.period_start == p.start,
                 mt.c.period_end == p.end,
+                mt.c.breakdown == breakdown,
                 mt.c.superseded_at.is_(None),
             ).order_by(mt.c.id)
         ).all()
@@ -101,7 +116,8 @@ def record_measurement(
             raise UsageError(f"--correct: {indicator} has no value for {p.code} to correct")
         if old is not None and _same(old, value, missing, kind, note, source):
             since = f"{_iso(old.recorded_at)} by {old.recorded_by}"
-            return Recorded(indicator, p.code, value, old.value, False, unchanged=True, current_since=since)
+            return Recorded(indicator, p.code, value, old.value, False, unchanged=True, current_since=since,
+                            breakdown=breakdown)
         now = utcnow()
         if olds:  # free the one-current-value slot first
             conn.execute(update(mt).where(mt.c.id.in_([r.id for r in olds])).values(superseded_at=now))
@@ -111,10 +127,11 @@ def record_measurement(
                 period_end=p.end, value=value, missing_reason=missing, kind=kind,
                 source={"title": source} if source else None, note=note, recorded_by=by,
                 recorded_at=now, origin="correct" if correct else "record", correction=correct,
-                supersedes_id=old.id if old is not None else None,
+                supersedes_id=old.id if old is not None else None, breakdown=breakdown,
             )
         )
-    return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None)
+    return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None,
+                    breakdown=breakdown)
 
 
 def _same(old: Any, value: float | None, missing: str | None, kind: str, note: str | None,
@@ -157,7 +174,8 @@ def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
     if ind is not None:
         mt = m.table_of(m.Measurement)
         rows = conn.execute(
-            select(mt).where(mt.c.indicator_id == ind.id).order_by(mt.c.period_end, mt.c.period_code, mt.c.id)
+            select(mt).where(mt.c.indicator_id == ind.id)
+            .order_by(mt.c.period_end, mt.c.period_code, mt.c.breakdown, mt.c.id)
         ).all()
         return {
             "kind": "indicator", "code": code, "name": ind.name, "unit": ind.unit,
@@ -168,6 +186,7 @@ def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
                     "recorded_at": _iso(r.recorded_at), "superseded_at": _iso(r.superseded_at),
                     "correction": bool(r.correction), "origin": r.origin, "note": r.note,
                     "source": (r.source or {}).get("title"), "id": r.id, "supersedes": r.supersedes_id,
+                    "dimensions": breakdown_values(r.breakdown),
                 }
                 for r in rows
             ],

@@ -81,7 +81,8 @@ def value_series(conn: Connection, ids: list[int], as_of: dt.date | None) -> dic
     t = m.table_of(m.Measurement)
     q = (
         select(t.c.indicator_id, t.c.period_code, t.c.period_start, t.c.period_end, t.c.value)
-        .where(t.c.indicator_id.in_(ids), t.c.superseded_at.is_(None), t.c.kind == "observed", t.c.value.is_not(None))
+        .where(t.c.indicator_id.in_(ids), t.c.superseded_at.is_(None), t.c.kind == "observed", t.c.value.is_not(None),
+               t.c.breakdown == "")  # totals: a breakdown by sex or age is not the indicator's series
         .order_by(t.c.indicator_id, t.c.period_end, t.c.period_start)
     )
     if as_of is not None:

@@ -64,6 +64,8 @@ class Plan(SQLModel, table=True):
     price_basis: str | None = None  # of the plan's amounts, e.g. "2021-priser" (migration 0005)
     # As the header writes it: None (the Danish chart), "dk-municipal", or the plan's own scheme.
     account_scheme: dict[str, Any] | str | None = _json()
+    # The plan's dimensions as the file declares them (migration 0006): [{code, name, values}].
+    dimensions: list[dict[str, Any]] | None = _json()
     content_hash: str = Field(default="", description="sha256 of the plan's canonical export")
     source_file: str | None = None
     loaded_at: dt.datetime | None = _when()
@@ -188,6 +190,8 @@ class Indicator(_PlanItem, table=True):
     computed: str | None = None
     parameters: dict[str, Any] | None = _json()
     scoring: dict[str, Any] | None = _json()
+    dimensions: list[str] | None = _json()  # codes of the plan's dimensions (migration 0006)
+    targets_by: list[dict[str, Any]] | None = _json()  # [{dimension, value, target, baseline?, note?}]
 
 
 class Link(SQLModel, table=True):
@@ -238,10 +242,11 @@ class Measurement(SQLModel, table=True):
 
     __tablename__ = "measurement"
     __table_args__ = (
-        # At most one current value per indicator and period.
-        Index("ux_measurement_current", "indicator_id", "period_code", unique=True, info={"where": CURRENT}),
-        # Covers the latest-value-as-of query: current rows by indicator and period end.
-        Index("ix_measurement_latest", "indicator_id", "period_end", "value", info={"where": CURRENT}),
+        # At most one current value per indicator, period and breakdown.
+        Index("ux_measurement_current", "indicator_id", "period_code", "breakdown", unique=True,
+              info={"where": CURRENT}),
+        # Covers the latest-value-as-of query: current rows by indicator, breakdown and period end.
+        Index("ix_measurement_latest", "indicator_id", "breakdown", "period_end", "value", info={"where": CURRENT}),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -265,6 +270,9 @@ class Measurement(SQLModel, table=True):
     # foreign key and the one-current-value index.
     supersedes_id: int | None = Field(default=None, foreign_key="measurement.id")
     superseded_at: dt.datetime | None = _when()
+    # The value's dimension values as canonical text (``age=16-29;sex=women``), ``""`` for the
+    # indicator's total (goaltrack.planfile.dimensions.breakdown_key; migration 0006).
+    breakdown: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class InitiativeStatus(SQLModel, table=True):

@@ -12,6 +12,7 @@ Command line::
     -O where='Ydelsesgrupper=I alt;Køn=I alt'          # keep only these rows
     -O where.Alder='I alt'                             # or one filter per where.COLUMN key
     -O area=326                                        # code, name or "326 Kalundborg"
+    -O dimension.sex=Køn                               # the column Køn holds dimension 'sex'
     -O mapping=kalundborg.toml                         # everything above, from a file
 
 Mapping file::
@@ -22,6 +23,8 @@ Mapping file::
     Ydelsesgrupper = "I alt"
     [measures]                      # short form: LABEL = INDICATOR
     "Antal personer" = "MM17-count"
+    [dimensions]                    # DIMENSION = "COLUMN": the values become a breakdown
+    sex = "Køn"
     [[map]]                         # long form, with filters of its own
     measure = "Andel (pct.)"
     indicator = "MM17"
@@ -62,6 +65,8 @@ OTHER_OPTIONS: dict[str, str] = {
     "map": "LABEL=INDICATOR[;LABEL=INDICATOR...]; also map.NAME=LABEL=INDICATOR",
     "where": "COLUMN=VALUE[;COLUMN=VALUE...]; also where.COLUMN=VALUE",
     "mapping": "a TOML mapping file (see the README)",
+    "dimension": "dimension.DIM=COLUMN: the column holds the values of the plan's dimension DIM "
+                 "('I alt'/'Total' rows are the total)",
 }
 
 DECIMAL_MARKS = {
@@ -115,6 +120,8 @@ class Settings:
     table: str | None = None
     source: str | None = None
     files: list[str] = field(default_factory=list)
+    dimensions: tuple[tuple[str, str], ...] = ()
+    """(dimension code, column name) pairs: columns whose cells are dimension values."""
 
 
 def parse_pairs(text: str, what: str, origin: str, *, last: bool) -> list[tuple[str, str]]:
@@ -144,8 +151,11 @@ def _where_table(value: Any, where: str) -> list[tuple[str, str]]:
     return [(str(k).strip(), _str(v, f"{where}.{k}").strip()) for k, v in value.items()]
 
 
-def read_mapping_file(path: Path) -> tuple[dict[str, str], list[tuple[str, str]], list[MapEntry]]:
-    """The scalar options, ``where`` filters and mappings of a TOML mapping file."""
+def read_mapping_file(
+    path: Path,
+) -> tuple[dict[str, str], list[tuple[str, str]], list[MapEntry], list[tuple[str, str]]]:
+    """The scalar options, ``where`` filters, mappings and dimension columns of a TOML
+    mapping file."""
     try:
         with path.open("rb") as fh:
             doc = tomllib.load(fh)
@@ -160,9 +170,12 @@ def read_mapping_file(path: Path) -> tuple[dict[str, str], list[tuple[str, str]]
     scalars: dict[str, str] = {}
     where: list[tuple[str, str]] = []
     entries: list[MapEntry] = []
+    dimensions: list[tuple[str, str]] = []
     for key, value in doc.items():
         if key in SCALAR_OPTIONS:
             scalars[key] = _str(value, f"{path}: {key}")
+        elif key == "dimensions":
+            dimensions.extend(_where_table(value, f"{path}: dimensions"))
         elif key == "where":
             where.extend(_where_table(value, f"{path}: where"))
         elif key == "measures":
@@ -197,9 +210,9 @@ def read_mapping_file(path: Path) -> tuple[dict[str, str], list[tuple[str, str]]
                              tuple(filters), origin)
                 )
         else:
-            known = [*SCALAR_OPTIONS, "where", "measures", "map"]
+            known = [*SCALAR_OPTIONS, "where", "measures", "map", "dimensions"]
             raise DataError(f"{path}: unknown key {key!r} (known: {', '.join(known)})")
-    return scalars, where, entries
+    return scalars, where, entries, dimensions
 
 
 def parse_settings(options: Mapping[str, str], *, source: str, statbank: bool) -> Settings:
@@ -208,10 +221,12 @@ def parse_settings(options: Mapping[str, str], *, source: str, statbank: bool) -
     where: dict[str, tuple[str, str]] = {}
     entries: list[MapEntry] = []
     files: list[str] = []
+    dimensions: dict[str, str] = {}
 
     if "mapping" in options:
         path = Path(options["mapping"]).expanduser()
-        f_scalars, f_where, f_entries = read_mapping_file(path)
+        f_scalars, f_where, f_entries, f_dimensions = read_mapping_file(path)
+        dimensions.update(f_dimensions)
         scalars.update(f_scalars)
         where.update((normalise_key(c), (c, v)) for c, v in f_where)
         entries.extend(f_entries)
@@ -234,6 +249,8 @@ def parse_settings(options: Mapping[str, str], *, source: str, statbank: bool) -
                 where[normalise_key(col)] = (col, val)
         elif key.startswith("where.") and key[6:].strip():
             where[normalise_key(key[6:])] = (key[6:].strip(), value.strip())
+        elif key.startswith("dimension.") and key[10:].strip() and value.strip():
+            dimensions[key[10:].strip()] = value.strip()
         else:
             known = [*OTHER_OPTIONS, *SCALAR_OPTIONS]
             raise UsageError(
@@ -288,6 +305,7 @@ def parse_settings(options: Mapping[str, str], *, source: str, statbank: bool) -
         table=column("table"),
         source=column("source"),
         files=files,
+        dimensions=tuple(dimensions.items()),
     )
 
 

@@ -41,6 +41,8 @@ AREA_COLUMNS = (
 )
 VALUE_COLUMNS = ("indhold", "value", "værdi")
 HEADER_SEARCH = 20
+#: Cells of a dimension's column that mean "all of them": the total, not a breakdown.
+TOTAL_MARKS = frozenset({"i alt", "total", "alle", "in total", "all"})
 """How many lines may stand above the header row (a table title, a query description)."""
 FIELD_LIMIT = 64 * 1024
 """A longer field is refused with its line number rather than held in memory."""
@@ -146,6 +148,7 @@ class _Layout:
     header: list[str]
     period_idx: int
     area_idx: int | None
+    dimension_idx: tuple[tuple[str, int], ...] = ()  # (dimension code, column) of -O dimension.DIM
 
     @property
     def width(self) -> int:
@@ -249,7 +252,14 @@ class ExportSource(DataSource):
                 f"(looked for Område, Area, OMRÅDE, KOMK...; columns: {', '.join(header)}); "
                 "name it with -O area-column=NAME, or drop -O area for a one-area file"
             )
-        return _Layout(header, period_idx, area_idx)
+        dims = []
+        for dim, column in settings.dimensions:
+            idx = self._index(header, column, ())
+            if idx is None or idx in (period_idx, area_idx):
+                raise DataError(f"{path}: -O dimension.{dim}={column!r} names no column of the file "
+                                f"other than period and area (columns: {', '.join(header)})")
+            dims.append((dim, idx))
+        return _Layout(header, period_idx, area_idx, tuple(dims))
 
     def _filters(self, where: Sequence[tuple[str, str]], header: list[str], path: Path,
                  origin: str) -> tuple[tuple[int, _Matcher], ...]:
@@ -289,7 +299,7 @@ class ExportSource(DataSource):
         compiled: _Compiled,
     ) -> Iterator[SourceRow | RejectedRow]:
         width = layout.width
-        period_idx, area_idx = layout.period_idx, layout.area_idx
+        period_idx, area_idx, dim_idx = layout.period_idx, layout.area_idx, layout.dimension_idx
         areas_seen: dict[str, int] = {}
         first_area: tuple[str, int] | None = None
         data_rows = area_rows = 0
@@ -327,6 +337,9 @@ class ExportSource(DataSource):
                         "choose one with -O area=CODE or -O area=NAME (e.g. -O area=326)"
                     )
             period = row[period_idx].strip()
+            # A dimension's "I alt" (or "Total") row is the total: no breakdown on it.
+            dims = {d: ("" if row[i].strip().casefold() in TOTAL_MARKS else row[i].strip())
+                    for d, i in dim_idx} if dim_idx else None
             for target, label in hits:
                 target.hits += 1
                 try:
@@ -344,6 +357,7 @@ class ExportSource(DataSource):
                     missing,
                     self._note(row, layout, target),
                     self._title(label, settings),
+                    dimensions=dims,
                 )
         if area is not None and data_rows and not area_rows:
             seen = ", ".join(sorted(areas_seen)[:15])
@@ -433,7 +447,7 @@ class JobindsatsSource(ExportSource):
 
     def _compile(self, header: list[str], layout: _Layout, path: Path,
                  settings: Settings) -> _Compiled:
-        fixed = {layout.period_idx, layout.area_idx}
+        fixed = {layout.period_idx, layout.area_idx, *(i for _, i in layout.dimension_idx)}
         targets = []
         for entry in settings.entries:
             idx = None if entry.wildcard else self._index(header, entry.label, ())
@@ -506,7 +520,8 @@ class StatbankSource(ExportSource):
                 f"{path}: no value column {settings.value_column or 'INDHOLD'!r} "
                 f"(columns: {', '.join(header)}); name it with -O value-column=NAME"
             )
-        fixed = {layout.period_idx, layout.area_idx, value_idx}
+        # A variable mapped to a dimension is the value's breakdown, not part of its measure.
+        fixed = {layout.period_idx, layout.area_idx, value_idx, *(i for _, i in layout.dimension_idx)}
         dims = tuple(i for i in range(len(header)) if i not in fixed)
         measure_idx = dims
         if settings.measure_column:
