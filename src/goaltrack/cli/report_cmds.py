@@ -100,10 +100,16 @@ def report_budget(app: AppContext, **kw: Any) -> None:
 
 @report_group.command(name="progress")
 @report_options
+@click.option("--by", metavar="DIMENSION",
+              help="Break the indicators down by one of the plan's dimensions (e.g. sex): each value's "
+                   "latest figure, target and score beside the total.")
+@click.option("--compare-plan", metavar="SLUG",
+              help="Compare each indicator with the same-coded one of another loaded plan (e.g. last "
+                   "year's): latest value, target, score and status in each.")
 @pass_app
 def report_progress(app: AppContext, **kw: Any) -> None:
     """Progress: each indicator's series, baseline, target, score and explanation;
-    each initiative's status history."""
+    each initiative's status history; with --by, the indicators broken down by a dimension."""
     _run(app, "progress", **kw)
 
 

@@ -144,27 +144,7 @@ class CsvSource(DataSource):
                 header = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delimiter))]
             except csv.Error as exc:  # e.g. a 1 MB first line: a field over FIELD_LIMIT
                 raise DataError(f"{path}:1: malformed CSV header: {exc}") from None
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                raise DataError(
-                    f"{path}:1: header must name the columns indicator, period and value "
-                    f"(missing: {', '.join(missing)}; found: {_names(header) or 'nothing'})"
-                )
-            dim_columns = dimension_columns(options)
-            absent = [c for c in dim_columns.values() if c not in header]
-            if absent:
-                raise DataError(f"{path}:1: no column {_names(absent)} for the dimension(s) asked for "
-                                f"(found: {_names(header)})")
-            unknown = [h for h in header if h not in REQUIRED + OPTIONAL and h not in dim_columns.values()]
-            if unknown:
-                raise DataError(
-                    f"{path}:1: unknown column(s) {_names(unknown)} "
-                    f"(known: {', '.join(REQUIRED + OPTIONAL)}; a dimension's column needs "
-                    "-O dimension.DIM=COLUMN)"
-                )
-            repeated = [name for name, n in Counter(header).items() if n > 1]
-            if repeated:
-                raise DataError(f"{path}:1: column(s) named more than once: {_names(repeated)}")
+            dim_columns = _check_header(path, header, options)
             idx = {name: header.index(name) for name in header}
             width = len(header)
             i_ind, i_per, i_val = idx["indicator"], idx["period"], idx["value"]
@@ -206,6 +186,33 @@ class CsvSource(DataSource):
                     (row[i_by] or None) if i_by is not None else None,
                     {dim: row[i].strip() for dim, i in i_dims} if i_dims else None,
                 )
+
+
+def _check_header(path: Path, header: list[str], options: Mapping[str, str]) -> dict[str, str]:
+    """A CSV header's problems, as one DataError at line 1; else the dimension columns
+    (:func:`dimension_columns`) the options ask for."""
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise DataError(
+            f"{path}:1: header must name the columns indicator, period and value "
+            f"(missing: {', '.join(missing)}; found: {_names(header) or 'nothing'})"
+        )
+    dim_columns = dimension_columns(options)
+    absent = [c for c in dim_columns.values() if c not in header]
+    if absent:
+        raise DataError(f"{path}:1: no column {_names(absent)} for the dimension(s) asked for "
+                        f"(found: {_names(header)})")
+    unknown = [h for h in header if h not in REQUIRED + OPTIONAL and h not in dim_columns.values()]
+    if unknown:
+        raise DataError(
+            f"{path}:1: unknown column(s) {_names(unknown)} "
+            f"(known: {', '.join(REQUIRED + OPTIONAL)}; a dimension's column needs "
+            "-O dimension.DIM=COLUMN)"
+        )
+    repeated = [name for name, n in Counter(header).items() if n > 1]
+    if repeated:
+        raise DataError(f"{path}:1: column(s) named more than once: {_names(repeated)}")
+    return dim_columns
 
 
 def dimension_columns(options: Mapping[str, str]) -> dict[str, str]:

@@ -14,18 +14,19 @@ from goaltrack.planfile.yamlio import Located, PathKey
 def check_dimensions(plan: PlanFile, located: Located) -> Iterable[Problem]:
     """Duplicate dimension and value codes; indicators naming undeclared dimensions; targets
     and measurements naming a dimension the indicator lacks or a value the dimension lacks."""
-    declared: dict[str, set[str]] = {}
+    declared: dict[str, list[str]] = {}  # dimension -> its values, in the file's order
     counts = Counter(d.code for d in plan.dimensions)
     for i, dim in enumerate(plan.dimensions):
         if counts[dim.code] > 1 and dim.code in declared:
             yield located.problem(("dimensions", i, "code"), f"duplicate code '{dim.code}' in dimensions")
-        values: set[str] = set()
+        values: list[str] = []
         # A placeholder for a dimension that did not validate has no values.
         for j, value in enumerate(getattr(dim, "values", [])):
             if value.code in values:
                 yield located.problem(("dimensions", i, "values", j, "code"),
                                       f"value '{value.code}' is given twice in dimension '{dim.code}'")
-            values.add(value.code)
+            else:
+                values.append(value.code)
         declared.setdefault(dim.code, values)
     for i, ind in enumerate(plan.indicators):
         base: PathKey = ("indicators", i)
@@ -54,7 +55,7 @@ def check_dimensions(plan: PlanFile, located: Located) -> Iterable[Problem]:
 
 
 def _value_problems(located: Located, path: Callable[[str, str], PathKey], values: dict[str, str],
-                    own: list[str], declared: dict[str, set[str]], indicator: str) -> Iterable[Problem]:
+                    own: list[str], declared: dict[str, list[str]], indicator: str) -> Iterable[Problem]:
     """``path(dimension, field)`` is where a problem with that dimension (``field``
     "dimension") or its value (``field`` "value") is written in the file."""
     for dim, value in values.items():
@@ -64,10 +65,10 @@ def _value_problems(located: Located, path: Callable[[str, str], PathKey], value
                                      " (add it to the indicator's dimensions:)"))
         elif dim in declared and value not in declared[dim]:
             yield located.problem(path(dim, "value"), f"'{value}' is not a value of dimension '{dim}' "
-                                  f"(allowed: {', '.join(sorted(declared[dim]))})")
+                                  f"(allowed: {', '.join(declared[dim])})")
 
 
-def _unknown_dimension(code: str, declared: dict[str, set[str]]) -> str:
+def _unknown_dimension(code: str, declared: dict[str, list[str]]) -> str:
     from goaltrack.suggest import did_you_mean
 
     known = f" (declared: {', '.join(declared)})" if declared else " (the plan declares no dimensions:)"

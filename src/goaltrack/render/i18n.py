@@ -151,12 +151,11 @@ TABLE_LABELS = (
     # plan diff
     N_("Changes by kind"), N_("Changes"), N_("Added"), N_("Removed"), N_("Renamed"), N_("Moved"),
     N_("Unchanged"), N_("Before"), N_("After"), N_("Problems"), N_("Problem"),
-    # price basis of the budget (issue 13)
-    N_("Price basis"),
-    # report coverage --compare-plan
+    N_("Price basis"),  # of the budget; then report coverage --compare-plan
     N_("Compared with another plan"), N_("Other plan's code"), N_("Coverage in the other plan"),
     N_("Score in the other plan"), N_("Status in the other plan"), N_("Allocated (latest year)"),
-    N_("Allocated in the other plan (latest year)"),
+    N_("Allocated in the other plan (latest year)"), N_("Latest in the other plan"), N_("Period in the other plan"),
+    N_("Target in the other plan"), N_("Breakdown by dimension"), N_("Breakdown"),  # progress, history
     # report coverage --all-plans
     N_("With data"), N_("National goal"), N_("Plans"), N_("Covered"), N_("Partial"), N_("Uncovered"),
     N_("No initiative"), N_("No indicator data"), N_("No account"), N_("National goals by plan"),

@@ -31,8 +31,11 @@ def _iso(value: Any) -> str | None:
 
 
 def build_progress(
-    conn: Connection, plugins: Plugins, plan_id: int, options: RenderOptions, *, settings: dict[str, Any]
+    conn: Connection, plugins: Plugins, plan_id: int, options: RenderOptions, *, settings: dict[str, Any],
+    by: str | None = None, compare_plan_id: int | None = None,
 ) -> Report:
+    """The report; ``by`` adds the breakdown of the indicators by that dimension (key
+    ``breakdown``), ``compare_plan_id`` each indicator against the other plan's (``comparison``)."""
     meta = plan_meta(conn, plan_id, "progress", options)
     scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
     nodes = {n.code: n for n in scores.indicators}
@@ -41,7 +44,8 @@ def build_progress(
     q = (
         select(mt.c.indicator_id, mt.c.period_code, mt.c.period_start, mt.c.period_end, mt.c.value,
                mt.c.missing_reason, mt.c.kind, mt.c.source)
-        .where(mt.c.indicator_id.in_([i.id for i in indicators]), mt.c.superseded_at.is_(None))
+        .where(mt.c.indicator_id.in_([i.id for i in indicators]), mt.c.superseded_at.is_(None),
+               mt.c.breakdown == "")  # the totals; a breakdown is the --by table's
         .order_by(mt.c.indicator_id, mt.c.period_end, mt.c.period_start, mt.c.period_code)
     )
     if options.as_of is not None:
@@ -76,8 +80,21 @@ def build_progress(
         h["example_data"] for e in ini_entries for h in e["history"]
     )
     meta["example_data"] = example
-    data = envelope(meta, indicators=ind_entries, initiatives=ini_entries, example_data=example)
+    extra: dict[str, Any] = {}
     tables = _progress_tables(ind_entries, ini_entries)
+    if by is not None:
+        from goaltrack.reports.breakdown import build_breakdown
+
+        extra["breakdown"], table = build_breakdown(conn, plugins, plan_id, by, nodes, as_of=options.as_of,
+                                                    settings=settings.get("scoring", {}))
+        tables.append(table)
+    if compare_plan_id is not None:
+        from goaltrack.reports.progress_compare import compare_progress
+
+        extra["comparison"], table = compare_progress(conn, plugins, compare_plan_id, ind_entries,
+                                                      as_of=options.as_of, settings=settings)
+        tables.append(table)
+    data = envelope(meta, indicators=ind_entries, initiatives=ini_entries, example_data=example, **extra)
     return Report("progress", f"Progress: {meta['plan_title']}", data, tables, meta)
 
 

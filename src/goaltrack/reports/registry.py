@@ -52,7 +52,8 @@ def _budget(conn: Connection, plugins: Plugins, r: ReportRequest) -> Report:
 def _progress(conn: Connection, plugins: Plugins, r: ReportRequest) -> Report:
     from goaltrack.reports.progress import build_progress
 
-    return build_progress(conn, plugins, r.plan_id, r.options, settings=dict(r.settings))
+    return build_progress(conn, plugins, r.plan_id, r.options, settings=dict(r.settings),
+                          compare_plan_id=r.compare_plan_id, **r.extra)
 
 
 #: Report name -> builder. Builders import their module when called, so listing the

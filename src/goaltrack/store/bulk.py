@@ -189,7 +189,7 @@ class Stager:
 
     # ------------------------------------------------------------------ checks
 
-    def duplicates(self) -> list[tuple[int, str, int, int]]:
+    def duplicates(self) -> list[tuple[int, str, str, int, int]]:
         """(indicator_id, period_code, breakdown, first line, repeated line) for each
         indicator, period and breakdown given twice."""
         if self.dialect == "sqlite":

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,9 @@ from goaltrack.interfaces import DataSource, RejectedRow
 from goaltrack.store import tables as m
 from goaltrack.store.bulk import BATCH_SIZE, Stager
 from goaltrack.store.database import writer
+from goaltrack.store.import_result import ImportResult as ImportResult
+from goaltrack.store.import_result import file_sha256 as file_sha256
+from goaltrack.store.import_result import more_problems
 from goaltrack.values.dimensions import DimensionResolver
 from goaltrack.values.periods import parse_period
 from goaltrack.values.units import bounds, parse_value
@@ -42,35 +44,6 @@ ERROR_LIMIT = 100
 # Distinct period codes remembered per import (a file holds few; a pathological one is
 # parsed per row past this, and memory stays flat).
 PERIOD_CACHE = 100_000
-
-
-@dataclass
-class ImportResult:
-    file: str
-    rows_read: int = 0
-    inserted: int = 0
-    superseded: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    seconds: float = 0.0
-    dry_run: bool = False
-    problems: list[Problem] = field(default_factory=list)
-
-    def summary(self) -> str:
-        head = "dry run, nothing written: " if self.dry_run else ""
-        return (
-            f"{head}{self.file}: {self.rows_read:,} rows read, {self.inserted:,} inserted "
-            f"({self.superseded:,} superseding older values), {self.unchanged:,} unchanged, "
-            f"{self.rejected:,} rejected, {self.seconds:.2f} s"
-        )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _indicators(engine: Engine, plan_id: int) -> tuple[dict[str, tuple[int, str, str | None]],
@@ -181,7 +154,7 @@ def _insert_directly(conn: Connection, stager: Stager, run: _Run, checker: _RowC
     except conn.dialect.loaded_dbapi.IntegrityError:
         raise _UseStaging from None
     if result.rejected and not run.skip_invalid:
-        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
+        raise ValidationError(result.problems + more_problems(result), limit=ERROR_LIMIT + 1)
 
 
 def _stage_and_merge(stager: Stager, run: _Run, checker: _RowChecker) -> None:
@@ -192,7 +165,7 @@ def _stage_and_merge(stager: Stager, run: _Run, checker: _RowChecker) -> None:
     while batch := list(itertools.islice(rows, BATCH_SIZE)):
         stager.add(batch)
     if result.rejected and not run.skip_invalid:
-        raise ValidationError(result.problems + _more(result), limit=ERROR_LIMIT + 1)
+        raise ValidationError(result.problems + more_problems(result), limit=ERROR_LIMIT + 1)
     duplicates = stager.duplicates()
     if duplicates:
         problems = [
@@ -301,6 +274,7 @@ class _RowChecker:
                 reject(line, period.message, (code, raw_period, str(raw_value)))
                 continue
             try:
+                breakdown = self._breakdown(code, dims) if dims else ""
                 if missing:
                     if raw_value is not None and raw_value != "":
                         raise DataError("give either a value or a reason in the 'missing' column, not both")
@@ -323,13 +297,6 @@ class _RowChecker:
             except DataError as exc:
                 reject(line, exc.message, (code, raw_period, str(raw_value)))
                 continue
-            breakdown = ""
-            if dims:
-                try:
-                    breakdown = self._breakdown(code, dims)
-                except DataError as exc:
-                    reject(line, exc.message, (code, raw_period, str(raw_value)))
-                    continue
             if result.rejected and not skip_invalid:
                 continue  # the import will abort; keep reading only to report every problem
             p_code, freq, start, end = period
@@ -392,14 +359,6 @@ def _period(raw: str) -> tuple[str, str, str, str] | DataError:
 
 def code_of(known: Mapping[str, tuple[int, str, str | None]], ind_id: int) -> str:
     return next((code for code, (i, _, _) in known.items() if i == ind_id), str(ind_id))
-
-
-def _more(result: ImportResult) -> list[Problem]:
-    hidden = result.rejected - len(result.problems)
-    if hidden > 0:
-        return [Problem(f"... and {hidden:,} more invalid rows; nothing was imported", file=result.file)]
-    return [Problem("nothing was imported (fix the rows above, or use --skip-invalid --rejects FILE)",
-                    file=result.file)]
 
 
 def _bad_row(source: DataSource, item: object) -> PluginError:
