@@ -352,3 +352,20 @@ def test_import_jsonl_dimensions(db_url: str, tmp_path: Path) -> None:
     path.write_text(path.read_text().splitlines()[0] + "\n", encoding="utf-8")
     assert _import(db_url, path, "jsonl").inserted == 1
     assert _breakdowns(db_url, "2024") == {"sex=women": 3.3}
+
+
+def test_breakdown_and_comparison_keys_documented(holmstad: None) -> None:
+    import re
+
+    from test_reports_render import _key_paths
+
+    docs = (REPO / "docs" / "reports.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([^`]+)` \|", docs, re.M))
+    data = progress("--by", "sex", "--compare-plan", "holmstad-2022")
+    gt("plan", "load", str(BUNDLED))
+    data["comparison"]["only_here"] = json.loads(gt(
+        "report", "progress", "--plan", SLUG, "--compare-plan", "kalundborg-2021", "--format", "json",
+    ).stdout)["comparison"]["only_here"]
+    assert data["comparison"]["only_here"]
+    for path in sorted(set(_key_paths(data))):
+        assert path in documented, f"docs/reports.md does not document progress JSON key {path!r}"
