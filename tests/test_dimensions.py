@@ -251,6 +251,8 @@ def test_record_with_dimensions(holmstad: None) -> None:
     gt("record", "ledighed", "3.6", "-p", "2024", "--plan", SLUG)
     assert ("ledighed", "2024", "sex=women", 3.5) in current_rows()
     assert ("ledighed", "2024", "", 3.6) in current_rows()
+    # One current value per indicator, period *and breakdown*: what db verify checks.
+    assert "no problems" in gt("db", "verify").output
 
 
 @pytest.mark.parametrize(("dims", "code", "message"), [

@@ -143,12 +143,19 @@ def _foreign_keys(conn: Connection) -> list[str]:
     return problems
 
 
+def _period(alias: str = "") -> str:
+    """SQL for a measurement's period with its breakdown, as messages show it: ``2024`` for a
+    total, ``2024 (sex=women)`` for a breakdown (each is a value of its own)."""
+    a = f"{alias}." if alias else ""
+    return f"{a}period_code || CASE WHEN {a}breakdown = '' THEN '' ELSE ' (' || {a}breakdown || ')' END"
+
+
 def _supersedes_targets(conn: Connection) -> list[str]:
     q = (
-        "SELECT n.id, n.indicator_id, n.period_code, o.id, o.indicator_id, o.period_code, "
+        f"SELECT n.id, n.indicator_id, {_period('n')}, o.id, o.indicator_id, {_period('o')}, "
         "o.superseded_at IS NULL FROM measurement n JOIN measurement o ON o.id = n.supersedes_id "
         "WHERE o.indicator_id <> n.indicator_id OR o.period_code <> n.period_code "
-        "OR o.superseded_at IS NULL ORDER BY n.id"
+        "OR o.breakdown <> n.breakdown OR o.superseded_at IS NULL ORDER BY n.id"
     )
 
     def line(r: Sequence[Any]) -> str:
@@ -169,9 +176,9 @@ def _supersedes_targets(conn: Connection) -> list[str]:
 
 def _superseded_twice(conn: Connection) -> list[str]:
     q = (
-        "SELECT o.id, o.indicator_id, o.period_code, count(*) FROM measurement n "
+        f"SELECT o.id, o.indicator_id, {_period('o')}, count(*) FROM measurement n "
         "JOIN measurement o ON o.id = n.supersedes_id "
-        "GROUP BY o.id, o.indicator_id, o.period_code HAVING count(*) > 1 ORDER BY o.id"
+        "GROUP BY o.id, o.indicator_id, o.period_code, o.breakdown HAVING count(*) > 1 ORDER BY o.id"
     )
     return _limited(
         conn, q, lambda r: f"measurement {r[0]} ({_where(conn, r[1], r[2])}) is superseded by {r[3]} rows, not one"
@@ -180,7 +187,7 @@ def _superseded_twice(conn: Connection) -> list[str]:
 
 def _superseded_without_successor(conn: Connection) -> list[str]:
     q = (
-        "SELECT o.id, o.indicator_id, o.period_code FROM measurement o WHERE o.superseded_at IS NOT NULL "
+        f"SELECT o.id, o.indicator_id, {_period('o')} FROM measurement o WHERE o.superseded_at IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM measurement n WHERE n.supersedes_id = o.id) ORDER BY o.id"
     )
     return _limited(
@@ -191,10 +198,11 @@ def _superseded_without_successor(conn: Connection) -> list[str]:
 
 def _current_values(conn: Connection) -> list[str]:
     q = (
-        "SELECT indicator_id, period_code, "
+        f"SELECT indicator_id, {_period()}, "
         "sum(CASE WHEN superseded_at IS NULL THEN 1 ELSE 0 END) AS current FROM measurement "
-        "GROUP BY indicator_id, period_code "
-        "HAVING sum(CASE WHEN superseded_at IS NULL THEN 1 ELSE 0 END) <> 1 ORDER BY indicator_id, period_code"
+        "GROUP BY indicator_id, period_code, breakdown "
+        "HAVING sum(CASE WHEN superseded_at IS NULL THEN 1 ELSE 0 END) <> 1 "
+        "ORDER BY indicator_id, period_code, breakdown"
     )
 
     def line(r: Sequence[Any]) -> str:
