@@ -108,6 +108,7 @@ def import_as_in_0001(engine: Engine, plan_id: int, path: Path, *, by: str) -> N
                 rows.append((
                     ids[row["indicator"]], p.code, line, p.freq, p.start.isoformat(), p.end.isoformat(),
                     float(row["value"]), None, row.get("note") or None, row.get("source") or None, by,
+                    "",  # totals: 0001 had no breakdowns
                 ))
         stager.add(rows)
         stager.merge(now=utcnow(), origin=f"import:{path.name}#{file_sha256(path)[:16]}")

@@ -143,19 +143,35 @@ def _foreign_keys(conn: Connection) -> list[str]:
     return problems
 
 
-def _period(alias: str = "") -> str:
+def _breakdown(conn: Connection, alias: str = "") -> str:
+    """SQL for a measurement's breakdown; ``''`` (all totals) in a schema before 0006, which
+    verify also checks."""
+    from sqlalchemy import inspect
+
+    has = any(c["name"] == "breakdown" for c in inspect(conn).get_columns("measurement"))
+    return (f"{alias}." if alias else "") + "breakdown" if has else "''"
+
+
+def _also(conn: Connection, alias: str = "") -> str:
+    """``, breakdown`` to add to a GROUP BY, or nothing before 0006 (PostgreSQL refuses a
+    constant there)."""
+    b = _breakdown(conn, alias)
+    return "" if b == "''" else f", {b}"
+
+
+def _period(conn: Connection, alias: str = "") -> str:
     """SQL for a measurement's period with its breakdown, as messages show it: ``2024`` for a
     total, ``2024 (sex=women)`` for a breakdown (each is a value of its own)."""
-    a = f"{alias}." if alias else ""
-    return f"{a}period_code || CASE WHEN {a}breakdown = '' THEN '' ELSE ' (' || {a}breakdown || ')' END"
+    a, b = f"{alias}." if alias else "", _breakdown(conn, alias)
+    return f"{a}period_code || CASE WHEN {b} = '' THEN '' ELSE ' (' || {b} || ')' END"
 
 
 def _supersedes_targets(conn: Connection) -> list[str]:
     q = (
-        f"SELECT n.id, n.indicator_id, {_period('n')}, o.id, o.indicator_id, {_period('o')}, "
+        f"SELECT n.id, n.indicator_id, {_period(conn, 'n')}, o.id, o.indicator_id, {_period(conn, 'o')}, "
         "o.superseded_at IS NULL FROM measurement n JOIN measurement o ON o.id = n.supersedes_id "
         "WHERE o.indicator_id <> n.indicator_id OR o.period_code <> n.period_code "
-        "OR o.breakdown <> n.breakdown OR o.superseded_at IS NULL ORDER BY n.id"
+        f"OR {_breakdown(conn, 'o')} <> {_breakdown(conn, 'n')} OR o.superseded_at IS NULL ORDER BY n.id"
     )
 
     def line(r: Sequence[Any]) -> str:
@@ -176,9 +192,9 @@ def _supersedes_targets(conn: Connection) -> list[str]:
 
 def _superseded_twice(conn: Connection) -> list[str]:
     q = (
-        f"SELECT o.id, o.indicator_id, {_period('o')}, count(*) FROM measurement n "
+        f"SELECT o.id, o.indicator_id, {_period(conn, 'o')}, count(*) FROM measurement n "
         "JOIN measurement o ON o.id = n.supersedes_id "
-        "GROUP BY o.id, o.indicator_id, o.period_code, o.breakdown HAVING count(*) > 1 ORDER BY o.id"
+        f"GROUP BY o.id, o.indicator_id, o.period_code{_also(conn, 'o')} HAVING count(*) > 1 ORDER BY o.id"
     )
     return _limited(
         conn, q, lambda r: f"measurement {r[0]} ({_where(conn, r[1], r[2])}) is superseded by {r[3]} rows, not one"
@@ -187,7 +203,7 @@ def _superseded_twice(conn: Connection) -> list[str]:
 
 def _superseded_without_successor(conn: Connection) -> list[str]:
     q = (
-        f"SELECT o.id, o.indicator_id, {_period('o')} FROM measurement o WHERE o.superseded_at IS NOT NULL "
+        f"SELECT o.id, o.indicator_id, {_period(conn, 'o')} FROM measurement o WHERE o.superseded_at IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM measurement n WHERE n.supersedes_id = o.id) ORDER BY o.id"
     )
     return _limited(
@@ -198,11 +214,11 @@ def _superseded_without_successor(conn: Connection) -> list[str]:
 
 def _current_values(conn: Connection) -> list[str]:
     q = (
-        f"SELECT indicator_id, {_period()}, "
+        f"SELECT indicator_id, {_period(conn)}, "
         "sum(CASE WHEN superseded_at IS NULL THEN 1 ELSE 0 END) AS current FROM measurement "
-        "GROUP BY indicator_id, period_code, breakdown "
+        f"GROUP BY indicator_id, period_code{_also(conn)} "
         "HAVING sum(CASE WHEN superseded_at IS NULL THEN 1 ELSE 0 END) <> 1 "
-        "ORDER BY indicator_id, period_code, breakdown"
+        f"ORDER BY indicator_id, period_code{_also(conn)}"
     )
 
     def line(r: Sequence[Any]) -> str:
