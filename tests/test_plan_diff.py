@@ -29,6 +29,8 @@ def test_every_kind_of_change_between_two_plan_files() -> None:
     assert ch["national_goal"]["renamed"] == [{
         "code": "NG2", "old": "Flere skal i job", "new": "Flere skal i job frem for at være på offentlig forsørgelse"}]
     assert [e["code"] for e in ch["focus_area"]["added"]] == ["FA3"]
+    # The 2023 plan is the first to break its figures down (issue 13's dimensions).
+    assert ch["dimension"]["added"] == [{"code": "sex", "title": "Køn"}, {"code": "age", "title": "Alder"}]
     assert ([e["code"] for e in ch["target_group"]["added"]], [e["code"] for e in ch["target_group"]["removed"]]) == (
         ["seniorer"], ["sygemeldte"])
     assert [e["code"] for e in ch["initiative"]["removed"]] == ["I4"]
@@ -51,7 +53,9 @@ def test_every_kind_of_change_between_two_plan_files() -> None:
 def test_a_plan_against_itself_has_no_changes() -> None:
     d = diff_json(BUNDLED_PLAN, BUNDLED_PLAN)
     assert all(not any(v.values()) for v in d["changes"].values())
-    assert all(s["unchanged"] > 0 for k, s in d["summary"].items() if k != "recoded_accounts")
+    # Every kind the plan has is unchanged (it declares no dimensions).
+    assert all(s["unchanged"] > 0 for k, s in d["summary"].items() if k not in ("recoded_accounts", "dimension"))
+    assert d["summary"]["dimension"]["unchanged"] == 0
     assert d["follows"] is False
 
 

@@ -25,6 +25,7 @@ KINDS: tuple[tuple[str, str, str], ...] = (
     ("national_goals", "national_goal", "title"),
     ("focus_areas", "focus_area", "title"),
     ("target_groups", "target_group", "name"),
+    ("dimensions", "dimension", "name"),
     ("initiatives", "initiative", "title"),
     ("accounts", "account", "name"),
     ("indicators", "indicator", "name"),

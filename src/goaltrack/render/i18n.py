@@ -93,7 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
         "target_group": N_("target group"),
         "indicator": N_("indicator"),
         "account": N_("account"),
-        "declared_total": N_("declared total"),
+        "declared_total": N_("declared total"), "dimension": N_("dimension"),
     },
     "data": {"example": N_("example data")},
 }
