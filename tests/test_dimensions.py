@@ -371,3 +371,13 @@ def test_breakdown_and_comparison_keys_documented(holmstad: None) -> None:
     assert data["comparison"]["only_here"]
     for path in sorted(set(_key_paths(data))):
         assert path in documented, f"docs/reports.md does not document progress JSON key {path!r}"
+
+
+def test_the_dimension_example_in_docs_progress_imports(db_url: str, tmp_path: Path) -> None:
+    text = (REPO / "docs" / "progress.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0].lstrip("\n") for b in text.split("```\n")[1:]]
+    (block,) = [b for b in blocks if b.startswith("indicator;period;value;Køn")]
+    path = tmp_path / "doc.csv"
+    path.write_text(block, encoding="utf-8")
+    assert _import(db_url, path, **{"dimension.sex": "Køn"}).inserted == 3
+    assert _breakdowns(db_url, "2024") == {"": 3.5, "sex=women": 3.4, "sex=men": 3.6}
