@@ -82,11 +82,30 @@ def report_coverage(app: AppContext, **kw: Any) -> None:
     _run(app, "coverage", **kw)
 
 
+BUDGET_KINDS = ("budget", "corrected", "actual", "all")
+
+
+def _budget_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """``--kind budget --kind actual`` and ``--kind budget,actual`` alike: the kinds in the
+    order given, each once (``all`` is resolved against the plan by the report)."""
+    out: list[str] = []
+    for part in (p.strip() for v in value for p in v.split(",")):
+        if part not in BUDGET_KINDS:
+            raise click.BadParameter(f"{part!r} is not one of {', '.join(BUDGET_KINDS)}", ctx=ctx, param=param)
+        if part not in out:
+            out.append(part)
+    return tuple(out)
+
+
 @report_group.command(name="budget")
 @report_options
 @click.option("--year", type=int, help="The year to report (default: the latest).")
 @click.option("--compare", type=int, help="The year to compare with (default: the one before).")
-@click.option("--kind", type=click.Choice(["budget", "corrected", "actual"]), default="budget", show_default=True)
+@click.option("--kind", multiple=True, default=("budget",), show_default=True, metavar="KIND[,KIND...]",
+              callback=_budget_kinds,
+              help="budget, corrected, actual (regnskab), or all (every kind the plan has lines for). "
+                   "Repeat it or separate kinds by commas to show them side by side, with the "
+                   "deviation of the actual from the (corrected) budget per year.")
 @click.option("--compare-plan", metavar="SLUG",
               help="Take missing years from another loaded plan, matching accounts by code or by the "
                    "code they replace (replaces:).")
@@ -94,7 +113,8 @@ def report_coverage(app: AppContext, **kw: Any) -> None:
 def report_budget(app: AppContext, **kw: Any) -> None:
     """Budget by account group (the plan's account scheme: hovedkonto, hovedfunktion,
     funktion in the Danish chart), changes between years, the largest changes, and
-    reconciliation with the declared totals as printed."""
+    reconciliation with the declared totals as printed. With several kinds (--kind
+    budget,actual) each year's kinds side by side and the actual's deviation from the budget."""
     _run(app, "budget", **kw)
 
 

@@ -151,7 +151,9 @@ TABLE_LABELS = (
     # plan diff
     N_("Changes by kind"), N_("Changes"), N_("Added"), N_("Removed"), N_("Renamed"), N_("Moved"),
     N_("Unchanged"), N_("Before"), N_("After"), N_("Problems"), N_("Problem"),
-    N_("Price basis"),  # of the budget; then report coverage --compare-plan
+    # price basis of the budget; with several --kind, each year's actual minus its base
+    N_("Price basis"), N_("Actual − budget"), N_("Actual − budget %"), N_("Actual − corrected"),
+    N_("Actual − corrected %"),  # then report coverage --compare-plan
     N_("Compared with another plan"), N_("Other plan's code"), N_("Coverage in the other plan"),
     N_("Score in the other plan"), N_("Status in the other plan"), N_("Allocated (latest year)"),
     N_("Allocated in the other plan (latest year)"), N_("Latest in the other plan"), N_("Period in the other plan"),
@@ -166,8 +168,6 @@ TABLE_LABELS = (
 PERCENT_POINTS = N_("pct. points")
 
 _TRAILING_NUMBER = re.compile(r"^(.*\S)\s+(\d+)$")
-
-
 _PLAN_COUNT = re.compile(r"([0-9]+) plans?")
 
 

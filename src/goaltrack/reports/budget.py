@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection
 from goaltrack.engine.allocation import allocate
 from goaltrack.errors import DataError, UsageError
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
+from goaltrack.reports import budget_kinds as kinds_of
 from goaltrack.reports.allocation import allocation_json, allocation_tables
 from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.store import tables as m
@@ -63,14 +65,19 @@ def build_budget(
     *,
     year: int | None = None,
     compare: int | None = None,
-    kind: str = "budget",
+    kind: str | Sequence[str] = "budget",
     compare_plan_id: int | None = None,
 ) -> Report:
+    """The report of ``kind``, or of several kinds side by side (the first one's amounts,
+    changes and allocation as with one kind; see :mod:`goaltrack.reports.budget_kinds`)."""
     meta = plan_meta(conn, plan_id, "budget", options)
     at = m.table_of(m.Account)
     accounts = list(conn.execute(select(at).where(at.c.plan_id == plan_id).order_by(at.c.position, at.c.code)))
     scheme = plan_scheme(conn, plan_id)
-    amounts = _amounts(conn, plan_id, accounts, kind, compare_plan_id, scheme)
+    kinds = kinds_of.resolve_kinds(conn, plan_id, kind)
+    kind = kinds[0]
+    by_kind = {k: _amounts(conn, plan_id, accounts, k, compare_plan_id, scheme) for k in kinds}
+    amounts = by_kind[kind]
     years = sorted({int(y) for d in amounts.values() for y in d})
     for option, asked in (("--year", year), ("--compare", compare)):
         if asked is not None and asked not in years:
@@ -81,13 +88,17 @@ def build_budget(
 
     flat = [_account_entry(a, amounts.get(a.id, {}), years, y0, y1, scheme) for a in accounts]
     level_groups = _level_groups(flat, scheme, years, y0, y1)
-    groups = _danish_groups(level_groups, flat) if scheme.danish else []
     totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
     total_change, total_pct = _change(totals, y0, y1)
-    reconciliation = _reconciliation(conn, plan_id, flat, kind)
     price_basis = _price_bases(conn, plan_id, kind)
+    several: dict[str, Any] = {}
+    if len(kinds) > 1:
+        several = _several_kinds(conn, plan_id, kinds, flat, level_groups, [a.id for a in accounts], by_kind)
+    reconciliation = _reconciliation(conn, plan_id, flat, kinds)
     differs = (y0 is not None and y1 is not None and bool(price_basis.get(str(y0))) and bool(price_basis.get(str(y1)))
                and price_basis[str(y0)] != price_basis[str(y1)])
+    # After the kinds' figures, which the Danish groups carry too.
+    groups = _danish_groups(level_groups, flat) if scheme.danish else []
     allocation = allocation_json(allocate(conn, plan_id, kind))
     data = envelope(
         meta, kind=kind, years=years, year=y1, compare=y0,
@@ -95,16 +106,56 @@ def build_budget(
         level_groups=level_groups, groups=groups, accounts=flat,
         totals=totals, total_change=total_change, total_change_pct=total_pct,
         largest_changes=_largest_changes(flat), reconciliation=reconciliation, allocation=allocation,
-        price_basis=price_basis, price_basis_differs=differs,
+        price_basis=price_basis, price_basis_differs=differs, **several,
     )
-    tables = _budget_tables(flat, scheme, level_groups, reconciliation, years, kind) + allocation_tables(allocation)
+    tables = _budget_tables(flat, scheme, level_groups, reconciliation, *_figures(years, kind, several))
+    tables += allocation_tables(allocation)
     for table in tables:  # every table of the budget report holds amounts
         table.unit = meta.get("amount_unit") or meta.get("currency")
-    if any(price_basis.values()):
-        cols = [Column("year", "Year"), Column("price_basis", "Price basis")]
-        tables.append(Table("price_basis", "Price basis", cols,
-                            [(y, ", ".join(b) or None) for y, b in price_basis.items()]))
+    tables += _price_basis_tables(price_basis, several)
     return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)
+
+
+def _several_kinds(conn: Connection, plan_id: int, kinds: list[str], flat: list[dict[str, Any]],
+                   level_groups: list[dict[str, Any]], ids: list[int],
+                   by_kind: dict[str, dict[int, dict[str, float]]]) -> dict[str, Any]:
+    """The report's keys for more than one kind, every account and group given its figures
+    of each kind and its deviation on the way."""
+    price_basis_by_kind = {k: _price_bases(conn, plan_id, k) for k in kinds}
+    cols = kinds_of.columns(kinds, kinds_of.kind_years(by_kind), price_basis_by_kind)
+    totals = kinds_of.add_figures(flat, level_groups, ids, by_kind, cols)
+    return {"kinds": kinds, "columns": cols, **totals, "price_basis_by_kind": price_basis_by_kind,
+            "deviation_price_basis_differs": kinds_of.any_differs(cols)}
+
+
+Figures = tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]
+
+
+def _figures(years: list[int], kind: str, several: dict[str, Any]) -> Figures:
+    """The amount columns of the accounts and group tables and an entry's cells under them:
+    one kind's years and the change, or each year's kinds and deviation."""
+    if several:
+        cols = several["columns"]
+        return kinds_of.figure_columns(cols), lambda e: kinds_of.figure_values(e, cols)
+    figures = [Column(f"y{y}", f"{kind.capitalize()} {y}", "number") for y in years]
+    figures += [Column("change", "Change", "number"), Column("change_pct", "Change %", "percent")]
+    return figures, lambda e: [*(e["amounts"][str(y)] for y in years), e["change"], e["change_pct"]]
+
+
+def _price_basis_tables(price_basis: dict[str, list[str]], several: dict[str, Any]) -> list[Table]:
+    """The ``price_basis`` table where any basis is stated: per year, and per kind too when
+    there are several."""
+    if several:
+        by_kind = several["price_basis_by_kind"]
+        if not any(b for bases in by_kind.values() for b in bases.values()):
+            return []
+        cols = [Column("year", "Year"), Column("kind", "Kind", labels="budget_kind"),
+                Column("price_basis", "Price basis")]
+        return [Table("price_basis", "Price basis", cols, kinds_of.price_basis_rows(by_kind))]
+    if not any(price_basis.values()):
+        return []
+    cols = [Column("year", "Year"), Column("price_basis", "Price basis")]
+    return [Table("price_basis", "Price basis", cols, [(y, ", ".join(b) or None) for y, b in price_basis.items()])]
 
 
 def _amounts(conn: Connection, plan_id: int, accounts: list[Any], kind: str,
@@ -173,7 +224,8 @@ def _danish_groups(level_groups: list[dict[str, Any]], flat: list[dict[str, Any]
     hovedkonti, hovedfunktioner = level_groups
 
     def figures(g: dict[str, Any]) -> dict[str, Any]:
-        return {"amounts": g["amounts"], "change": g["change"], "change_pct": g["change_pct"]}
+        return {"amounts": g["amounts"], "change": g["change"], "change_pct": g["change_pct"],
+                **{k: g[k] for k in ("amounts_by_kind", "deviation") if k in g}}
 
     return [
         {"hovedkonto": int(hk["code"]), "name": hk["name"],
@@ -216,35 +268,36 @@ def _largest_changes(flat: list[dict[str, Any]]) -> dict[str, list[str]]:
     }
 
 
-def _reconciliation(conn: Connection, plan_id: int, flat: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    """Each declared total of ``kind`` against the sum of the lines it covers."""
+def _reconciliation(conn: Connection, plan_id: int, flat: list[dict[str, Any]],
+                    kinds: list[str]) -> list[dict[str, Any]]:
+    """Each declared total of the kinds reported against the sum of the lines it covers."""
     dt_ = m.table_of(m.DeclaredTotal)
     out = []
     for t in conn.execute(select(dt_).where(dt_.c.plan_id == plan_id).order_by(dt_.c.position, dt_.c.year)):
-        if t.kind != kind:
+        if t.kind not in kinds:
             continue
+        # The first kind's amounts are the accounts' own; the others' are beside them.
+        of = {a["code"]: a["amounts"] if t.kind == kinds[0] else a["amounts_by_kind"][t.kind] for a in flat}
         covered = [a for a in flat if t.accounts is None or a["code"] in t.accounts]
-        lines = [a for a in covered if a["amounts"].get(str(t.year)) is not None]
-        computed = sum(a["amounts"][str(t.year)] for a in lines)
+        lines = [a for a in covered if of[a["code"]].get(str(t.year)) is not None]
+        computed = sum(of[a["code"]][str(t.year)] for a in lines)
         out.append({"label": t.label, "year": t.year, "kind": t.kind, **reconcile(t.amount, computed, len(lines))})
     return out
 
 
 def _budget_tables(flat: list[dict[str, Any]], scheme: AccountScheme, level_groups: list[dict[str, Any]],
-                   reconciliation: list[dict[str, Any]], years: list[int], kind: str) -> list[Table]:
-    figures = [Column(f"y{y}", f"{kind.capitalize()} {y}", "number") for y in years]
-    figures += [Column("change", "Change", "number"), Column("change_pct", "Change %", "percent")]
+                   reconciliation: list[dict[str, Any]], figures: list[Column],
+                   values: Callable[[dict[str, Any]], list[Any]]) -> list[Table]:
     # The dotted funktion is a Danish notion; a plan's own scheme has only its codes.
     cols = [Column("code", "Account")] + ([Column("funktion", "Function")] if scheme.danish else [])
     cols += [Column("name", "Name"), *figures]
     rows = [(a["code"], *([a["funktion"]] if scheme.danish else []), a["name"],
-             *[a["amounts"][str(y)] for y in years], a["change"], a["change_pct"]) for a in flat]
+             *values(a)) for a in flat]
     group_tables = [
         Table("groups" if scheme.danish else f"groups_{depth + 1}",
               "Main functions" if scheme.danish else lv["level"],
               [Column("code", lv["level"]), Column("name", "Name"), *figures],
-              [(g["code"], g["name"] or "", *[g["amounts"][str(y)] for y in years], g["change"], g["change_pct"])
-               for g in lv["groups"]])
+              [(g["code"], g["name"] or "", *values(g)) for g in lv["groups"]])
         # The Danish table has been the main functions alone since the first release.
         for depth, lv in enumerate(level_groups) if not scheme.danish or depth == len(level_groups) - 1
     ]
