@@ -272,18 +272,18 @@ def test_record_bad_dimensions_change_nothing(holmstad: None, dims: list[str], c
 # --------------------------------------------------------------------------- importing
 
 
-def _engine_with_plan(url: str) -> tuple[Any, int]:
+def _engine_with_plan(url: str, plan: Path = H2023) -> tuple[Any, int]:
     engine = open_engine(url, create=True)
-    load_plans(engine, [read_plan(H2023)], recorded_by="test")
+    load_plans(engine, [read_plan(plan)], recorded_by="test")
     with engine.connect() as conn:
         return engine, plan_id_for(conn, SLUG)
 
 
-def _import(url: str, path: Path, source: str = "csv", **options: str) -> Any:
+def _import(url: str, path: Path, source: str = "csv", plan: Path = H2023, **options: str) -> Any:
     from goaltrack.plugins import load_plugins
     from goaltrack.store.importing import import_file
 
-    engine, plan_id = _engine_with_plan(url)
+    engine, plan_id = _engine_with_plan(url, plan)
     try:
         return import_file(engine, plan_id, load_plugins().data_sources[source], path, options=options,
                            recorded_by="importer")
@@ -317,6 +317,41 @@ def test_import_csv_maps_columns_to_dimensions(db_url: str, tmp_path: Path) -> N
     assert _breakdowns(db_url, "2024") == {"": 3.4, "sex=women": 3.3, "sex=men": 3.5, "age=16-29;sex=women": 3.0}
     again = _import(db_url, path, **{"dimension.sex": "Køn", "dimension.age": "alder"})
     assert (again.inserted, again.unchanged) == (0, 4)
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Path:
+    """The Holmstad 2023 plan without its measurements: nothing current to supersede."""
+    text = H2023.read_text(encoding="utf-8")
+    start = text.index("    measurements:\n      - {period: \"2022\"")
+    end = text.index("\n", text.index("dimensions: {age: 16-29, sex: women}}"))
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    return bare
+
+
+def test_import_into_a_plan_without_values_takes_the_direct_path(db_url: str, tmp_path: Path, bare: Path) -> None:
+    """A plan with no current values gets rows straight into ``measurement`` (no staging):
+    breakdowns go that way too, and a breakdown given twice still sends the import through
+    the staging table, which names both lines."""
+    path = tmp_path / "dims.csv"
+    path.write_text(CSV, encoding="utf-8")
+    result = _import(db_url, path, plan=bare, **{"dimension.sex": "Køn", "dimension.age": "alder"})
+    assert (result.inserted, result.superseded, result.unchanged) == (4, 0, 0)
+    assert _breakdowns(db_url, "2024") == {"": 3.4, "sex=women": 3.3, "sex=men": 3.5, "age=16-29;sex=women": 3.0}
+
+
+def test_a_repeated_breakdown_on_the_direct_path_is_reported(db_url: str, tmp_path: Path, bare: Path) -> None:
+    from goaltrack.errors import ValidationError
+
+    path = tmp_path / "dup.csv"
+    path.write_text("indicator,period,value,køn\nledighed,2024,3.3,Kvinder\nledighed,2024,3.4,\n"
+                    "ledighed,2024,3.2,women\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as info:
+        _import(db_url, path, plan=bare, **{"dimension.sex": "køn"})
+    assert info.value.problems[0].line == 4
+    assert "for sex=women is given again (first on line 2)" in info.value.problems[0].message
+    assert _breakdowns(db_url, "2024") == {}
 
 
 def test_import_csv_dimension_problems(db_url: str, tmp_path: Path) -> None:
