@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from goaltrack import vocab
 from goaltrack.cli.common import (
     emit,
     guard_outputs,
@@ -82,7 +83,7 @@ def report_coverage(app: AppContext, **kw: Any) -> None:
     _run(app, "coverage", **kw)
 
 
-BUDGET_KINDS = ("budget", "corrected", "actual", "all")
+BUDGET_KINDS = (*vocab.BUDGET_KINDS, "all")
 
 
 def _budget_kinds(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     from goaltrack.plugins import Plugins
 
 __all__ = [
-    "EXAMPLE_SOURCE", "Edge", "Node", "PlanScores", "goals_summary", "indicator_spec", "load", "score_plan",
+    "EXAMPLE_SOURCE", "Edge", "Node", "PlanScores", "goals_summary", "indicator_spec", "load", "method_name",
+    "score_plan", "score_with",
     "status_score",
 ]
 
@@ -126,7 +127,7 @@ def load(conn: Connection, plugins: Plugins, plan_id: int, *, as_of: dt.date | N
     ind_rows = indicator_rows(conn, plan_id)
     ini_rows = plan_rows(conn, m.Initiative, plan_id)
     methods = plugins.scoring_methods
-    method_of = {r.id: _method_name(r, default_method) for r in ind_rows}
+    method_of = {r.id: method_name(r, default_method) for r in ind_rows}
     series_needed = [
         r.id for r in ind_rows if not r.computed and getattr(methods.get(method_of[r.id]), "needs_series", False)
     ]
@@ -167,14 +168,7 @@ def score_indicators(
             example = lv.source_title == EXAMPLE_SOURCE
         else:
             obs = []
-        result: Score = methods[name].score(spec, obs)
-        if not isinstance(result, Score):
-            raise PluginError(
-                f"plugin {plugins.registered_by('scoring_methods', name)} failed: scoring method "
-                f"'{name}' returned {type(result).__name__}, not a Score (indicator {r.code})"
-            )
-        # Values the method cannot score (no baseline or target) are not "no data".
-        status = "not-scorable" if result.score is None and obs and result.status == "no-data" else result.status
+        result, status = score_with(plugins, name, spec, obs)
         indicators[r.id] = Node(
             "indicator", r.code, r.name, result.score, status, text=result.explanation,
             with_data=int(result.score is not None), without_data=int(result.score is None),
@@ -182,6 +176,20 @@ def score_indicators(
             measured=None if result.score is None else 1.0,
         )
     return indicators
+
+
+def score_with(plugins: Plugins, name: str, spec: IndicatorSpec, obs: list[Observation]) -> tuple[Score, str]:
+    """Scoring method ``name``'s score of ``obs`` and the status to show: values the method
+    cannot score (no baseline or target) are "not-scorable", not "no data". A method that
+    returns something other than a :class:`Score` is named as the plugin at fault."""
+    result = plugins.scoring_methods[name].score(spec, obs)
+    if not isinstance(result, Score):
+        raise PluginError(
+            f"plugin {plugins.registered_by('scoring_methods', name)} failed: scoring method "
+            f"'{name}' returned {type(result).__name__}, not a Score (indicator {spec.code})"
+        )
+    status = "not-scorable" if result.score is None and obs and result.status == "no-data" else result.status
+    return result, status
 
 
 def _computed(
@@ -313,7 +321,8 @@ def indicator_spec(row: Any, *, on_track: float, at_risk: float) -> IndicatorSpe
     )
 
 
-def _method_name(row: Any, default: str) -> str:
+def method_name(row: Any, default: str) -> str:
+    """The scoring method an indicator row names, else ``default``."""
     return str((row.scoring or {}).get("method") or default)
 
 

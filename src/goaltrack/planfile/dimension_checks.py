@@ -4,7 +4,7 @@ each reported at the file and line of the field at fault, as every other plan ch
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from goaltrack.errors import Problem
 from goaltrack.planfile.schema import PlanFile
@@ -40,8 +40,8 @@ def check_dimensions(plan: PlanFile, located: Located) -> Iterable[Problem]:
         seen_targets: set[tuple[str, str]] = set()
         for j, target in enumerate(ind.targets_by):
             path: PathKey = (*base, "targets_by", j)
-            yield from _value_problems(located, lambda _d, field, p=path: (*p, field),  # type: ignore[misc]
-                                       {target.dimension: target.value}, own, declared, ind.code)
+            for _, field, message in _value_problems({target.dimension: target.value}, own, declared, ind.code):
+                yield located.problem((*path, field), message)
             if (target.dimension, target.value) in seen_targets:
                 yield located.problem(path, f"a target for {target.dimension}={target.value} is given twice")
             seen_targets.add((target.dimension, target.value))
@@ -49,23 +49,21 @@ def check_dimensions(plan: PlanFile, located: Located) -> Iterable[Problem]:
             yield located.problem((*base, "targets_by"), "targets_by needs the indicator's target "
                                   "(its period is the targets' period)", key=True)
         for j, meas in enumerate(ind.measurements):
-            where: PathKey = (*base, "measurements", j, "dimensions")
-            yield from _value_problems(located, lambda d, _field, p=where: (*p, d),  # type: ignore[misc]
-                                       meas.dimensions, own, declared, ind.code)
+            for dimension, _, message in _value_problems(meas.dimensions, own, declared, ind.code):
+                yield located.problem((*base, "measurements", j, "dimensions", dimension), message)
 
 
-def _value_problems(located: Located, path: Callable[[str, str], PathKey], values: dict[str, str],
-                    own: list[str], declared: dict[str, list[str]], indicator: str) -> Iterable[Problem]:
-    """``path(dimension, field)`` is where a problem with that dimension (``field``
-    "dimension") or its value (``field`` "value") is written in the file."""
+def _value_problems(values: dict[str, str], own: list[str], declared: dict[str, list[str]],
+                    indicator: str) -> Iterable[tuple[str, str, str]]:
+    """(dimension, field, message) for each dimension the indicator lacks (field
+    "dimension") or value the dimension does not allow (field "value")."""
     for dim, value in values.items():
         if dim not in own:
-            yield located.problem(path(dim, "dimension"), f"indicator '{indicator}' has no dimension '{dim}'"
-                                  + (f" (its dimensions: {', '.join(own)})" if own else
-                                     " (add it to the indicator's dimensions:)"))
+            yield dim, "dimension", (f"indicator '{indicator}' has no dimension '{dim}'"
+                                     + (f" (its dimensions: {', '.join(own)})" if own else
+                                        " (add it to the indicator's dimensions:)"))
         elif dim in declared and value not in declared[dim]:
-            yield located.problem(path(dim, "value"), f"'{value}' is not a value of dimension '{dim}' "
-                                  f"(allowed: {', '.join(declared[dim])})")
+            yield dim, "value", f"'{value}' is not a value of dimension '{dim}' (allowed: {', '.join(declared[dim])})"
 
 
 def _unknown_dimension(code: str, declared: dict[str, list[str]]) -> str:

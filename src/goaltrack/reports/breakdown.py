@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from goaltrack.engine.plan_scoring import Thresholds, indicator_spec
-from goaltrack.errors import PluginError, UsageError
-from goaltrack.interfaces import Column, Observation, Score, Table
+from goaltrack.engine.plan_scoring import Thresholds, indicator_spec, method_name, score_with
+from goaltrack.errors import UsageError
+from goaltrack.interfaces import Column, Observation, Table
 from goaltrack.store import tables as m
 from goaltrack.store.scoring_rows import indicator_rows
 
@@ -49,7 +49,6 @@ def build_breakdown(conn: Connection, plugins: Plugins, plan_id: int, code: str,
     indicators' own scores (by code), shown beside the values."""
     dim = declared_dimension(conn, plan_id, code)
     limits = Thresholds.from_settings(settings)
-    methods = plugins.scoring_methods
     it = m.table_of(m.Indicator)
     having = {iid for iid, dims in conn.execute(select(it.c.id, it.c.dimensions).where(it.c.plan_id == plan_id))
               if code in (dims or [])}
@@ -59,7 +58,7 @@ def build_breakdown(conn: Connection, plugins: Plugins, plan_id: int, code: str,
     indicators = []
     for r in rows:
         spec = indicator_spec(r, on_track=limits.on_track, at_risk=limits.at_risk)
-        method = str((r.scoring or {}).get("method") or limits.method)
+        method = method_name(r, limits.method)
         values = []
         for value in dim["values"]:
             own = dict(targets.get((r.id, value["code"]), {}))
@@ -72,16 +71,14 @@ def build_breakdown(conn: Connection, plugins: Plugins, plan_id: int, code: str,
             # never scored against the total's target).
             vspec = dataclasses.replace(spec, baseline=own.get("baseline"), target=own.get("target"),
                                         target_range=spec.target_range if own.get("target") is None else None)
-            score = _score(plugins, methods, method, vspec, obs, r.code) if method in methods else None
-            status = "no-data" if not obs else (
-                score.status if score is not None and score.score is not None else "not-scorable")
+            score, status = score_with(plugins, method, vspec, obs)
             last = obs[-1] if obs else None
             values.append({
                 "value": value["code"], "name": value.get("name") or value["code"],
                 "latest": None if last is None else {"period": last.period, "value": last.value},
                 "baseline": own.get("baseline"), "target": own.get("target"), "note": own.get("note"),
-                "score": None if score is None or score.score is None else round(score.score, 4),
-                "status": status, "explanation": score.explanation if score is not None and obs else None,
+                "score": None if score.score is None else round(score.score, 4),
+                "status": status, "explanation": score.explanation if obs else None,
             })
         total = totals.get(r.code)
         indicators.append({
@@ -92,15 +89,6 @@ def build_breakdown(conn: Connection, plugins: Plugins, plan_id: int, code: str,
     data = {"dimension": code, "name": dim["name"], "values": [v["code"] for v in dim["values"]],
             "indicators": indicators}
     return data, _table(data)
-
-
-def _score(plugins: Plugins, methods: Any, method: str, spec: Any, obs: list[Observation], code: str) -> Score:
-    result = methods[method].score(spec, obs)
-    if not isinstance(result, Score):
-        raise PluginError(
-            f"plugin {plugins.registered_by('scoring_methods', method)} failed: scoring method "
-            f"'{method}' returned {type(result).__name__}, not a Score (indicator {code})")
-    return result
 
 
 def _targets(conn: Connection, ids: list[int], code: str) -> dict[tuple[int, str], dict[str, Any]]:

@@ -90,10 +90,11 @@ def build_budget(
     level_groups = _level_groups(flat, scheme, years, y0, y1)
     totals = {str(y): sum(a["amounts"][str(y)] or 0.0 for a in flat) for y in years}
     total_change, total_pct = _change(totals, y0, y1)
-    price_basis = _price_bases(conn, plan_id, kind)
+    price_basis_by_kind = {k: _price_bases(conn, plan_id, k) for k in kinds}
+    price_basis = price_basis_by_kind[kind]
     several: dict[str, Any] = {}
     if len(kinds) > 1:
-        several = _several_kinds(conn, plan_id, kinds, flat, level_groups, [a.id for a in accounts], by_kind)
+        several = _several_kinds(kinds, flat, level_groups, [a.id for a in accounts], by_kind, price_basis_by_kind)
     reconciliation = _reconciliation(conn, plan_id, flat, kinds)
     differs = (y0 is not None and y1 is not None and bool(price_basis.get(str(y0))) and bool(price_basis.get(str(y1)))
                and price_basis[str(y0)] != price_basis[str(y1)])
@@ -116,12 +117,11 @@ def build_budget(
     return Report("budget", f"Budget: {meta['plan_title']}", data, tables, meta)
 
 
-def _several_kinds(conn: Connection, plan_id: int, kinds: list[str], flat: list[dict[str, Any]],
-                   level_groups: list[dict[str, Any]], ids: list[int],
-                   by_kind: dict[str, dict[int, dict[str, float]]]) -> dict[str, Any]:
+def _several_kinds(kinds: list[str], flat: list[dict[str, Any]], level_groups: list[dict[str, Any]],
+                   ids: list[int], by_kind: dict[str, dict[int, dict[str, float]]],
+                   price_basis_by_kind: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
     """The report's keys for more than one kind, every account and group given its figures
     of each kind and its deviation on the way."""
-    price_basis_by_kind = {k: _price_bases(conn, plan_id, k) for k in kinds}
     cols = kinds_of.columns(kinds, kinds_of.kind_years(by_kind), price_basis_by_kind)
     totals = kinds_of.add_figures(flat, level_groups, ids, by_kind, cols)
     return {"kinds": kinds, "columns": cols, **totals, "price_basis_by_kind": price_basis_by_kind,
@@ -137,7 +137,7 @@ def _figures(years: list[int], kind: str, several: dict[str, Any]) -> Figures:
     if several:
         cols = several["columns"]
         return kinds_of.figure_columns(cols), lambda e: kinds_of.figure_values(e, cols)
-    figures = [Column(f"y{y}", f"{kind.capitalize()} {y}", "number") for y in years]
+    figures = [Column(f"y{y}", kinds_of.amount_label(kind, y), "number") for y in years]
     figures += [Column("change", "Change", "number"), Column("change_pct", "Change %", "percent")]
     return figures, lambda e: [*(e["amounts"][str(y)] for y in years), e["change"], e["change_pct"]]
 

@@ -25,9 +25,10 @@ from sqlalchemy.engine import Connection
 from goaltrack.interfaces import Column
 from goaltrack.store import tables as m
 from goaltrack.values.accounts import percent_change
+from goaltrack.vocab import BUDGET_KINDS
 
 #: Every kind of budget line, in the order ``--kind all`` reports them.
-KINDS = ("budget", "corrected", "actual")
+KINDS = BUDGET_KINDS
 #: What a deviation is taken from, most preferred first.
 BASES = ("corrected", "budget")
 

@@ -118,6 +118,11 @@ def _initiative_entries(conn: Connection, plan_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def latest_point(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """An indicator entry's latest observed point with a value (its ``series`` is oldest first)."""
+    return next((p for p in reversed(entry["series"]) if p["value"] is not None and p["kind"] == "observed"), None)
+
+
 def _progress_tables(ind_entries: list[dict[str, Any]], ini_entries: list[dict[str, Any]]) -> list[Table]:
     ind_cols = [Column("code", "Indicator"), Column("name", "Name"), Column("unit", "Unit"),
                 Column("baseline", "Baseline", "number"), Column("target", "Target", "number"),
@@ -126,7 +131,7 @@ def _progress_tables(ind_entries: list[dict[str, Any]], ini_entries: list[dict[s
                 Column("explanation", "Explanation")]
     ind_rows = []
     for e in ind_entries:
-        last = next((p for p in reversed(e["series"]) if p["value"] is not None and p["kind"] == "observed"), None)
+        last = latest_point(e)
         ind_rows.append((e["code"], e["name"], e["unit"], (e["baseline"] or {}).get("value"),
                          (e["target"] or {}).get("value"),
                          last["value"] if last else None, last["period"] if last else "", e["score"],

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from goaltrack.engine.plan_scoring import score_plan
 from goaltrack.interfaces import Column, Table
+from goaltrack.reports.progress import latest_point
 from goaltrack.store import tables as m
 from goaltrack.store.measurements import latest_values_of_plan
 
@@ -61,7 +62,7 @@ def compare_progress(conn: Connection, plugins: Plugins, other_id: int, entries:
 
 def _side(e: dict[str, Any]) -> dict[str, Any]:
     """This plan's indicator entry (the progress report's) in the comparison's terms."""
-    last = next((p for p in reversed(e["series"]) if p["value"] is not None and p["kind"] == "observed"), None)
+    last = latest_point(e)
     return {"code": e["code"], "name": e["name"], "unit": e["unit"], "target": (e["target"] or {}).get("value"),
             "latest": last["value"] if last else None, "period": last["period"] if last else None,
             "score": e["score"], "status": e["status"]}

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -41,6 +42,9 @@ class Report:
         return not self.problems
 
 
+_HAS_BREAKDOWN = "goaltrack.verify.has_breakdown"
+
+
 def verify(engine: Engine) -> Report:
     """Run every check on ``engine``'s database; see the module docstring."""
     from goaltrack.store.schema_version import HEAD, read_state
@@ -57,6 +61,9 @@ def verify(engine: Engine) -> Report:
                 f"schema is at {state.describe()}, goaltrack needs {HEAD} (run `goaltrack db upgrade`)"
             )
         tables = set(_table_names(conn))
+        # Whether the schema has measurement.breakdown (0006), looked up once for every check.
+        conn.info[_HAS_BREAKDOWN] = "measurement" in tables and any(
+            c["name"] == "breakdown" for c in sa_inspect(conn).get_columns("measurement"))
         checks: list[tuple[str, Callable[[Connection], list[str]]]] = []
         if conn.dialect.name == "sqlite":
             checks += [("integrity", _sqlite_integrity), ("foreign keys", _sqlite_foreign_keys)]
@@ -71,16 +78,19 @@ def verify(engine: Engine) -> Report:
         ]
         if "import_batch" in tables:
             checks.append(("import batches", _import_batches))
-        for name, check in checks:
-            report.checks.append(name)
-            try:
-                found = check(conn)
-            except DBAPIError as exc:
-                conn.rollback()
-                found = [f"{name}: the check failed: {_reason(exc)}"]
-            report.problems += found
-            if name == "integrity" and found:
-                break  # a damaged file: the other checks would only repeat it, or fail on it
+        try:
+            for name, check in checks:
+                report.checks.append(name)
+                try:
+                    found = check(conn)
+                except DBAPIError as exc:
+                    conn.rollback()
+                    found = [f"{name}: the check failed: {_reason(exc)}"]
+                report.problems += found
+                if name == "integrity" and found:
+                    break  # a damaged file: the other checks would only repeat it, or fail on it
+        finally:
+            conn.info.pop(_HAS_BREAKDOWN, None)  # the pooled connection outlives this run
     return report
 
 
@@ -146,9 +156,7 @@ def _foreign_keys(conn: Connection) -> list[str]:
 def _breakdown(conn: Connection, alias: str = "") -> str:
     """SQL for a measurement's breakdown; ``''`` (all totals) in a schema before 0006, which
     verify also checks."""
-    from sqlalchemy import inspect
-
-    has = any(c["name"] == "breakdown" for c in inspect(conn).get_columns("measurement"))
+    has = conn.info.get(_HAS_BREAKDOWN, True)  # set by verify() for the run
     return (f"{alias}." if alias else "") + "breakdown" if has else "''"
 
 
@@ -277,9 +285,7 @@ def _where(conn: Connection, indicator_id: int, period: str) -> str:
 
 
 def _table_names(conn: Connection) -> list[str]:
-    from sqlalchemy import inspect
-
-    return list(inspect(conn).get_table_names())
+    return list(sa_inspect(conn).get_table_names())
 
 
 def _reason(exc: DBAPIError) -> str:

@@ -145,9 +145,9 @@ def _str(value: Any, where: str) -> str:
     return str(value)
 
 
-def _where_table(value: Any, where: str) -> list[tuple[str, str]]:
+def _where_table(value: Any, where: str, shape: str = "COLUMN = VALUE") -> list[tuple[str, str]]:
     if not isinstance(value, dict):
-        raise DataError(f"{where}: expected a table of COLUMN = VALUE")
+        raise DataError(f"{where}: expected a table of {shape}")
     return [(str(k).strip(), _str(v, f"{where}.{k}").strip()) for k, v in value.items()]
 
 
@@ -175,7 +175,7 @@ def read_mapping_file(
         if key in SCALAR_OPTIONS:
             scalars[key] = _str(value, f"{path}: {key}")
         elif key == "dimensions":
-            dimensions.extend(_where_table(value, f"{path}: dimensions"))
+            dimensions.extend(_where_table(value, f"{path}: dimensions", "DIMENSION = \"COLUMN\""))
         elif key == "where":
             where.extend(_where_table(value, f"{path}: where"))
         elif key == "measures":
