@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
+    from goaltrack.people.access import Actor
     from goaltrack.plugins import Plugins
     from goaltrack.settings import Config
 
@@ -25,6 +26,7 @@ class AppContext:
     config_file: Path | None = None
     debug: bool = False
     plugins_dirs: tuple[Path, ...] = ()
+    acting_as: str | None = None
     _config: Config | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _plugins: Plugins | None = field(default=None, repr=False)
@@ -71,6 +73,27 @@ class AppContext:
             dirs = [*self.plugins_dirs, *self.config.plugin_dirs()]
             self._plugins = load_plugins(plugin_dirs=dirs)
         return self._plugins
+
+    def actor(self, conn: Connection, by: str | None = None) -> Actor:
+        """The person this command acts as (:func:`goaltrack.people.accounts.resolve_actor`).
+
+        ``by`` is the old ``--by``: the recorder's name in a database without people. Where
+        there are people, who records is who acts, and ``--by`` naming someone else is refused.
+        """
+        from goaltrack.errors import UsageError
+        from goaltrack.people.accounts import resolve_actor
+        from goaltrack.settings import recorder_name
+        from goaltrack.store.database import sqlite_path
+
+        login = self.acting_as or os.environ.get("GOALTRACK_USER") or str(self.config.get("people", "user")) or None
+        token = None if self.acting_as else os.environ.get("GOALTRACK_TOKEN") or None
+        fallback = recorder_name(None, self.config) if sqlite_path(self.db_url) is not None else None
+        actor = resolve_actor(conn, login=login, token=token, fallback=fallback,
+                              recorder=recorder_name(by, self.config))
+        if not actor.open and by and by != actor.login:
+            raise UsageError(f"--by {by}: this database has people, and {actor.login} records as themselves; "
+                             f"use --as {by} to act as {by}")
+        return actor
 
     def close(self) -> None:
         if self._engine is not None:

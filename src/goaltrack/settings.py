@@ -43,6 +43,11 @@ class RecordingSettings(_Section):
     by: str = ""
 
 
+class PeopleSettings(_Section):
+    user: str = ""
+    token_days: Annotated[int, Field(ge=1, le=3650), _wanted("between 1 and 3650")] = 90
+
+
 class ScoringSettings(_Section):
     method: str = "linear"
     on_track: Annotated[float, Field(ge=0, le=1), _wanted("between 0 and 1")] = 0.9
@@ -51,6 +56,7 @@ class ScoringSettings(_Section):
 
 class CheckSettings(_Section):
     max_data_age_days: Annotated[int, Field(ge=0), _wanted("0 or more")] = 400
+    max_review_wait_days: Annotated[int, Field(ge=0), _wanted("0 or more")] = 14
 
 
 class ReportSettings(_Section):
@@ -79,6 +85,7 @@ class Settings(BaseModel):
     database: DatabaseSettings = DatabaseSettings()
     plugins: PluginSettings = PluginSettings()
     recording: RecordingSettings = RecordingSettings()
+    people: PeopleSettings = PeopleSettings()
     scoring: ScoringSettings = ScoringSettings()
     checks: CheckSettings = CheckSettings()
     reports: ReportSettings = ReportSettings()

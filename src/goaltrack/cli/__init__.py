@@ -96,6 +96,13 @@ COMMAND_HELP = {
     callback=lambda _ctx, _param, value: _as_paths(value),
     help="Load plugins from the .py files in DIR (repeatable).",
 )
+@click.option(
+    "--as",
+    "acting_as",
+    metavar="LOGIN",
+    help="The person to act as, once the database has people. Default: $GOALTRACK_USER, the config's "
+    "[people] user, then (on an SQLite file) the OS user; $GOALTRACK_TOKEN gives an API token instead.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(__version__, "--version", prog_name="goaltrack")
 @click.pass_context
@@ -104,6 +111,7 @@ def cli(
     db: str | None,
     config_file: Path | None,
     plugins_dirs: tuple[Path, ...],
+    acting_as: str | None,
     debug: bool,
 ) -> None:
     """Track a public plan's goals, initiatives, budget and progress indicators.

@@ -31,6 +31,7 @@ def ensure_app(ctx: click.Context) -> AppContext:
             config_file=p.get("config_file"),
             debug=bool(p.get("debug")),
             plugins_dirs=tuple(p.get("plugins_dirs") or ()),
+            acting_as=p.get("acting_as"),
         )
         root.obj = app
         root.call_on_close(app.close)

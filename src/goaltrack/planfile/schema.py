@@ -173,6 +173,15 @@ class PlanHeader(_Model):
         description="How the account codes are written and grouped: 'dk-municipal' (the Danish "
                     "municipal chart, the default) or the plan's own scheme.",
     )
+    review: Literal["required", "off"] | None = Field(
+        default=None,
+        description="'required': recorded values and statuses wait for an approver before reports "
+                    "use them; 'off' (the default): they count as soon as they are recorded.",
+    )
+    self_approval: bool | None = Field(
+        default=None,
+        description="Whether an approver may approve their own entries (default: no).",
+    )
 
     @property
     def scheme(self) -> AccountScheme:

@@ -66,7 +66,8 @@ class LoadResult:
         return ", ".join(parts)
 
 
-_LATER_HEADER_FIELDS = ("account_scheme", "price_basis")  # added by issue 13 (and budget_line.price_basis)
+# Added by issue 13 (and budget_line.price_basis), and by issue 14 (review, self_approval).
+_LATER_HEADER_FIELDS = ("account_scheme", "price_basis", "review", "self_approval")
 
 
 def content_hash(plan: s.PlanFile) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from sqlalchemy.engine import Engine
@@ -170,7 +170,7 @@ def build_planfile(session: Session, plan_id: int) -> s.PlanFile:
             amount_scale=p.amount_scale, source=s.Source(**p.source) if p.source else None,
             approved_by=p.approved_by, approved_on=p.approved_on,
             hearing_bodies=p.hearing_bodies or [], synthetic=p.synthetic, notes=p.notes,
-            follows=p.follows, price_basis=p.price_basis,
+            follows=p.follows, price_basis=p.price_basis, review=cast(Any, p.review), self_approval=p.self_approval,
             account_scheme=_account_scheme(p.account_scheme),
         ),
         national_goals=[

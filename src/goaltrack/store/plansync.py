@@ -78,6 +78,8 @@ def _load(session: Session, plan: s.PlanFile, *, prune: bool, origin: str, recor
         "notes": h.notes,
         "follows": h.follows,
         "price_basis": h.price_basis,
+        "review": h.review,
+        "self_approval": h.self_approval,
         "account_scheme": h.account_scheme if isinstance(h.account_scheme, str | None) else _dump(h.account_scheme),
         "dimensions": [_dump(d) for d in plan.dimensions] or None,
         "content_hash": content_hash(plan),

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 #: Every revision, oldest first (a test checks this against ``migrations/versions``).
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD = REVISIONS[-1]
 #: The schema of databases created before goaltrack had migrations.
 BASELINE = "0001"

@@ -66,6 +66,10 @@ class Plan(SQLModel, table=True):
     account_scheme: dict[str, Any] | str | None = _json()
     # The plan's dimensions as the file declares them (migration 0006): [{code, name, values}].
     dimensions: list[dict[str, Any]] | None = _json()
+    # Whether recorded values wait for an approver (migration 0007): "required" or "off";
+    # None where the plan file does not say, which is "off".
+    review: str | None = None
+    self_approval: bool | None = None  # may an approver approve their own entries (default no)
     content_hash: str = Field(default="", description="sha256 of the plan's canonical export")
     source_file: str | None = None
     loaded_at: dt.datetime | None = _when()
@@ -273,6 +277,9 @@ class Measurement(SQLModel, table=True):
     # The value's dimension values as canonical text (``age=16-29;sex=women``), ``""`` for the
     # indicator's total (goaltrack.planfile.dimensions.breakdown_key; migration 0006).
     breakdown: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # The review entry whose approval wrote this row (migration 0007); None for values
+    # recorded where review is off, which count as approved by their recorder.
+    review_entry_id: int | None = None
 
 
 class InitiativeStatus(SQLModel, table=True):
@@ -287,6 +294,7 @@ class InitiativeStatus(SQLModel, table=True):
     recorded_by: str
     recorded_at: dt.datetime = _when(nullable=False)
     origin: str = "status"
+    review_entry_id: int | None = None  # as Measurement.review_entry_id (migration 0007)
 
 
 ITEM_TABLES: dict[str, type[SQLModel]] = {
@@ -342,3 +350,7 @@ def plan_file_measurements(indicator_ids: list[int]) -> SelectOfScalar[Measureme
         .where(col(Measurement.indicator_id).in_(indicator_ids), col(Measurement.origin).like("plan:%"))
         .order_by(col(Measurement.id))
     )
+
+
+# Registers the people and review tables on the same metadata (migrations compare with it).
+from goaltrack.people import tables as _people_tables  # noqa: E402, F401
