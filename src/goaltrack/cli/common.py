@@ -181,3 +181,17 @@ def emit(text: str | bytes, output: Path | None) -> None:
         guard_outputs([("-o", output)], app=ensure_app(ctx))
     write_atomic(output, text)
     announce_written(output)
+
+
+submit_option = click.option(
+    "--submit", is_flag=True,
+    help="Where the plan requires review: submit the entry for approval at once (default: a draft, "
+         "for `goaltrack submit`).")
+
+
+def filed_message(what: str, entry: int, state: str, revision: int) -> str:
+    """What recording under review says: the entry, its state, and what comes next."""
+    verb = "Filed" if revision == 1 else f"Revised (revision {revision})"
+    nxt = ("waiting for an approver" if state == "submitted"
+           else f"a draft: `goaltrack submit {entry}` sends it to an approver")
+    return f"{verb} {what} as review entry {entry}, {nxt}; reports use it once it is approved"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from goaltrack.cli.common import announce_written, guard_outputs, pass_app, plan_option
+from goaltrack.cli.common import announce_written, guard_outputs, pass_app, plan_option, submit_option
 from goaltrack.context import AppContext
 
 
@@ -23,17 +23,22 @@ from goaltrack.context import AppContext
 @click.option("--option", "-O", "options", multiple=True, metavar="KEY=VALUE",
               help="An option for the data source (repeatable).")
 @click.option("--by", help="Recorded by (default: config [recording] by, else the OS user).")
+@submit_option
 @pass_app
 def import_cmd(app: AppContext, source: str, file: Path, plan_slug: str | None, dry_run: bool,
-               skip_invalid: bool, rejects: Path | None, options: tuple[str, ...], by: str | None) -> None:
+               skip_invalid: bool, rejects: Path | None, options: tuple[str, ...], by: str | None,
+               submit: bool) -> None:
     """Import measurements from FILE with data source SOURCE (csv, jsonl, or a plugin's).
 
     One transaction: any invalid row aborts the import and every invalid row is reported
     as FILE:LINE: message. Re-importing the same file adds nothing; changed values
     supersede the old ones (see `goaltrack history`).
+
+    Where the plan requires review, the rows that change something become one review entry
+    (an import batch), approved or returned as a whole; `goaltrack review ID` shows each row
+    against the approved value.
     """
     from goaltrack.errors import UsageError
-    from goaltrack.settings import recorder_name
     from goaltrack.store.database import plan_id_for
     from goaltrack.store.importing import import_file
 
@@ -50,14 +55,16 @@ def import_cmd(app: AppContext, source: str, file: Path, plan_slug: str | None, 
     engine = app.engine()
     with engine.connect() as conn:
         plan_id = plan_id_for(conn, plan_slug)
+        actor = app.actor(conn, by)
     progress: Callable[[int], None] | None = None
     if sys.stderr.isatty():
         def show(rows: int) -> None:
             click.echo(f"\r  {rows:,} rows read", nl=False, err=True)
 
         progress = show
-    result = import_file(engine, plan_id, data_source, file, options=opts, recorded_by=recorder_name(by, app.config),
-                         dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, progress=progress)
+    result = import_file(engine, plan_id, data_source, file, options=opts, recorded_by=actor.login,
+                         dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, progress=progress, actor=actor,
+                         submit=submit)
     if progress:
         click.echo("", err=True)
     click.echo(result.summary())

@@ -55,7 +55,10 @@ def plan_load(app: AppContext, files: tuple[Path, ...], prune: bool, dry_run: bo
 
         raise ValidationError(problems, limit=MAX_REPORTED)
     engine = app.engine(create=True)
-    results = load_plans(engine, plans, prune=prune, recorded_by=recorder_name(None, app.config), dry_run=dry_run)
+    with engine.connect() as conn:
+        actor = app.actor(conn)
+    results = load_plans(engine, plans, prune=prune, recorded_by=recorder_name(None, app.config), dry_run=dry_run,
+                         actor=actor)
     for r in results:
         click.echo(("(dry run) " if dry_run else "") + r.summary())
         for entry in r.not_in_file:

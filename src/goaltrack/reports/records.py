@@ -49,3 +49,21 @@ def history_table(h: dict[str, Any]) -> Table:
         rows = [("*" if e["current"] else "", e["status"], e["recorded_at"], e["recorded_by"], e["note"] or "")
                 for e in h["entries"]]
     return Table("history", title, cols, rows)
+
+
+def review_history_table(h: dict[str, Any]) -> Table | None:
+    """Every transition of every review entry in a history: who moved it, when, and why."""
+    from goaltrack.reports.review_tables import shown
+
+    rows = []
+    for e in h.get("reviews") or []:
+        proposed = (f"{e['new']} new, {e['changed']} changed" if e["subject"] == "batch"
+                    else shown(e["proposed"]))
+        for ev in e["events"]:
+            rows.append((e["id"], e["what"], ev["at"], ev["actor"], ev["from"] or "—", ev["to"], ev["reason"] or "",
+                         proposed if ev is e["events"][-1] else ""))
+    if not rows:
+        return None
+    cols = [Column("entry", "Entry"), Column("what", "What"), Column("at", "When"), Column("actor", "Who"),
+            Column("from", "From"), Column("to", "To"), Column("reason", "Reason"), Column("proposed", "Proposed")]
+    return Table("reviews", "Review", cols, rows)

@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import DateTime, Integer, bindparam, text
 from sqlalchemy.engine import Connection
 
 BATCH_SIZE = 20_000
@@ -205,10 +205,10 @@ class Stager:
 
     # ------------------------------------------------------------------ merge
 
-    def merge(self, *, now: dt.datetime, origin: str) -> tuple[int, int, int]:
-        """Merge staged rows into ``measurement``; return (inserted, superseded, unchanged)."""
-        if self.rows == 0:
-            return 0, 0, 0
+    def mark_changes(self) -> bool:
+        """Match each staged row with the current value it would supersede (``old_id``) and
+        say whether it says the same (``same``); False when no staged indicator has a
+        current value at all, so nothing is matched."""
         same_value = "IS" if self.dialect == "sqlite" else "IS NOT DISTINCT FROM"
         c = self.conn
         has_current = c.execute(
@@ -229,6 +229,16 @@ class Stager:
                     "AND m.superseded_at IS NULL"
                 )
             )
+        return has_current is not None
+
+    def merge(self, *, now: dt.datetime, origin: str, review_entry_id: int | None = None) -> tuple[int, int, int]:
+        """Merge staged rows into ``measurement``; return (inserted, superseded, unchanged).
+        ``review_entry_id``: the approved review entry the rows come from."""
+        if self.rows == 0:
+            return 0, 0, 0
+        c = self.conn
+        has_current = self.mark_changes()
+        if has_current:
             c.execute(
                 text(
                     "UPDATE measurement SET superseded_at = :now WHERE id IN "
@@ -236,22 +246,18 @@ class Stager:
                 ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
                 {"now": now},
             )
-        source_json = (
-            "CASE WHEN source IS NULL THEN NULL ELSE json_object('title', source) END"
-            if self.dialect == "sqlite"
-            else "CASE WHEN source IS NULL THEN NULL ELSE json_build_object('title', source) END"
-        )
+        source_json = self._source_json()
         false = "0" if self.dialect == "sqlite" else "false"
         inserted = c.execute(
             text(
                 "INSERT INTO measurement (indicator_id, period_code, freq, period_start, period_end, value, "
                 "missing_reason, kind, source, note, recorded_by, recorded_at, origin, correction, position, "
-                "supersedes_id, breakdown) "
+                "supersedes_id, breakdown, review_entry_id) "
                 f"SELECT indicator_id, period_code, freq, period_start, period_end, value, missing_reason, "
-                f"'observed', {source_json}, note, recorded_by, :now, :origin, {false}, 0, old_id, breakdown "
-                f"FROM {STAGING} WHERE old_id IS NULL OR NOT same"
-            ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
-            {"now": now, "origin": origin},
+                f"'observed', {source_json}, note, recorded_by, :now, :origin, {false}, 0, old_id, breakdown, "
+                f":entry FROM {STAGING} WHERE old_id IS NULL OR NOT same"
+            ).bindparams(bindparam("now", type_=DateTime(timezone=True)), bindparam("entry", type_=Integer)),
+            {"now": now, "origin": origin, "entry": review_entry_id},
         ).rowcount
         superseded = 0
         if has_current:
@@ -260,6 +266,48 @@ class Stager:
             )
         unchanged = self.rows - inserted
         return inserted, superseded, unchanged
+
+
+    # ------------------------------------------------------------------ review
+
+    def to_pending(self, entry_id: int, revision: int) -> tuple[int, int, int]:
+        """Staged rows that would change something, into ``pending_measurement`` as revision
+        ``revision`` of review entry ``entry_id``; return (new, changed, unchanged) against
+        the current approved values. An import under review writes nothing else."""
+        if self.rows == 0:
+            return 0, 0, 0
+        has_current = self.mark_changes()
+        source_json = self._source_json()
+        false = "0" if self.dialect == "sqlite" else "false"
+        c = self.conn
+        c.execute(text(
+            "INSERT INTO pending_measurement (entry_id, revision, line, indicator_id, period_code, freq, "
+            "period_start, period_end, value, missing_reason, kind, source, note, recorded_by, breakdown, correction) "
+            f"SELECT :entry, :revision, line, indicator_id, period_code, freq, period_start, period_end, value, "
+            f"missing_reason, 'observed', {source_json}, note, recorded_by, breakdown, {false} "
+            f"FROM {STAGING} WHERE old_id IS NULL OR NOT same ORDER BY line"
+        ), {"entry": entry_id, "revision": revision})
+        if not has_current:
+            return self.rows, 0, 0
+        new, changed = c.execute(text(
+            f"SELECT count(*) FILTER (WHERE old_id IS NULL), count(*) FILTER (WHERE old_id IS NOT NULL AND NOT same) "
+            f"FROM {STAGING}")).one()
+        return int(new), int(changed), self.rows - int(new) - int(changed)
+
+    def from_pending(self, entry_id: int, revision: int) -> None:
+        """Stage revision ``revision`` of review entry ``entry_id``, for :meth:`merge` on approval."""
+        self.create()
+        title = "json_extract(source, '$.title')" if self.dialect == "sqlite" else "source->>'title'"
+        self.rows = int(self.conn.execute(text(
+            f"INSERT INTO {STAGING} ({', '.join(COLUMNS)}) SELECT indicator_id, period_code, coalesce(line, 0), freq, "
+            f"period_start, period_end, value, missing_reason, note, {title}, recorded_by, breakdown "
+            "FROM pending_measurement WHERE entry_id = :entry AND revision = :revision"
+        ), {"entry": entry_id, "revision": revision}).rowcount)
+
+    def _source_json(self) -> str:
+        if self.dialect == "sqlite":
+            return "CASE WHEN source IS NULL THEN NULL ELSE json_object('title', source) END"
+        return "CASE WHEN source IS NULL THEN NULL ELSE json_build_object('title', source) END"
 
 
 def _sql_text(value: str) -> str:

@@ -23,19 +23,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from goaltrack.clock import utcnow
 from goaltrack.errors import DataError, PluginError, Problem, UsageError, ValidationError
 from goaltrack.fileio import AtomicTextFile
 from goaltrack.interfaces import DataSource, RejectedRow
+from goaltrack.people.access import Actor
+from goaltrack.review.entries import file_batch
 from goaltrack.store import tables as m
-from goaltrack.store.bulk import BATCH_SIZE, Stager
+from goaltrack.store.bulk import BATCH_SIZE, STAGING, Stager
 from goaltrack.store.database import writer
+from goaltrack.store.import_batch import may_record, record_batch
 from goaltrack.store.import_result import ImportResult as ImportResult
 from goaltrack.store.import_result import file_sha256 as file_sha256
 from goaltrack.store.import_result import more_problems
+from goaltrack.store.plan_queries import indicators_for_import
+from goaltrack.store.recording import review_required
 from goaltrack.values.dimensions import DimensionResolver
 from goaltrack.values.periods import parse_period
 from goaltrack.values.units import bounds, parse_value
@@ -44,19 +49,6 @@ ERROR_LIMIT = 100
 # Distinct period codes remembered per import (a file holds few; a pathological one is
 # parsed per row past this, and memory stays flat).
 PERIOD_CACHE = 100_000
-
-
-def _indicators(engine: Engine, plan_id: int) -> tuple[dict[str, tuple[int, str, str | None]],
-                                                         dict[str, DimensionResolver]]:
-    """Code -> (id, unit, computed) of the plan's indicators, and code -> the resolver of
-    the dimension values of each indicator that has dimensions."""
-    t, pt = m.table_of(m.Indicator), m.table_of(m.Plan)
-    with engine.connect() as conn:
-        declared = conn.execute(select(pt.c.dimensions).where(pt.c.id == plan_id)).scalar_one_or_none()
-        rows = conn.execute(select(t.c.id, t.c.code, t.c.unit, t.c.computed, t.c.dimensions)
-                            .where(t.c.plan_id == plan_id)).all()
-    known = {r.code: (r.id, r.unit, r.computed) for r in rows}
-    return known, {r.code: DimensionResolver(declared, r.dimensions, r.code) for r in rows if r.dimensions}
 
 
 @dataclass(frozen=True)
@@ -77,6 +69,9 @@ class _Run:
     skip_invalid: bool
     rejects: Path | None
     progress: Callable[[int], None] | None
+    actor: Actor | None = None
+    review: bool = False  # the plan requires review: rows become one review entry
+    submit: bool = False
 
 
 def import_file(
@@ -92,8 +87,14 @@ def import_file(
     rejects: Path | None = None,
     progress: Callable[[int], None] | None = None,
     now: dt.datetime | None = None,
+    actor: Actor | None = None,
+    submit: bool = False,
 ) -> ImportResult:
-    """Import ``path`` with ``source`` into plan ``plan_id``; see the module docstring."""
+    """Import ``path`` with ``source`` into plan ``plan_id``; see the module docstring.
+
+    ``actor`` must be allowed to record every indicator the file gives values for. Where
+    the plan requires review, the rows that change something become one review entry (an
+    import batch), a draft or, with ``submit``, submitted; nothing else is written."""
     if skip_invalid and rejects is None:
         raise UsageError("--skip-invalid needs --rejects FILE for the rows it skips")
     started = time.perf_counter()
@@ -105,12 +106,14 @@ def import_file(
     digest = file_sha256(path)
     origin = f"import:{path.name}#{digest[:16]}"
     stamp = now or utcnow()
-    known, dimensions = _indicators(engine, plan_id)
+    known, dimensions = indicators_for_import(engine, plan_id)
+    with engine.connect() as conn:
+        review = review_required(conn, plan_id)
     run = _Run(plan_id, source, path, options or {}, known, dimensions, origin=origin, digest=digest, stamp=stamp,
                recorded_by=recorded_by, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects,
-               progress=progress)
+               progress=progress, actor=actor, review=review, submit=submit)
     try:
-        result = _import(engine, run, direct=True)
+        result = _import(engine, run, direct=not review)
     except _UseStaging:
         result = _import(engine, run, direct=False)
     result.seconds = time.perf_counter() - started
@@ -133,7 +136,6 @@ def _import(engine: Engine, run: _Run, *, direct: bool) -> ImportResult:
                     _insert_directly(conn, stager, run, checker)
                 else:
                     _stage_and_merge(stager, run, checker)
-                _record_batch(conn, run, checker.result)
                 if run.dry_run:
                     raise _DryRun
             completed = True
@@ -155,6 +157,12 @@ def _insert_directly(conn: Connection, stager: Stager, run: _Run, checker: _RowC
         raise _UseStaging from None
     if result.rejected and not run.skip_invalid:
         raise ValidationError(result.problems + more_problems(result), limit=ERROR_LIMIT + 1)
+    if run.actor is not None and not run.actor.open:
+        mt = m.table_of(m.Measurement)
+        ids = conn.execute(select(mt.c.indicator_id).distinct().where(mt.c.origin == run.origin,
+                                                                      mt.c.recorded_at == run.stamp)).scalars()
+        may_record(conn, run, ids)
+    record_batch(conn, run, result)
 
 
 def _stage_and_merge(stager: Stager, run: _Run, checker: _RowChecker) -> None:
@@ -175,17 +183,18 @@ def _stage_and_merge(stager: Stager, run: _Run, checker: _RowChecker) -> None:
             for ind, per, breakdown, first, later in duplicates[:ERROR_LIMIT]
         ]
         raise ValidationError(problems, limit=ERROR_LIMIT)
+    if run.actor is not None and not run.actor.open:
+        may_record(stager.conn, run, stager.conn.exec_driver_sql(f"SELECT DISTINCT indicator_id FROM {STAGING}")
+                    .scalars())
+    if run.review:
+        filed, (result.new, result.changed, result.unchanged) = file_batch(
+            stager, run.plan_id, record_batch(stager.conn, run, result), run.recorded_by, submit=run.submit)
+        result.review_entry = filed.entry if filed.entry and not run.dry_run else None
+        result.review_state = filed.state
+        return
     counts = stager.merge(now=run.stamp, origin=run.origin)
     result.inserted, result.superseded, result.unchanged = counts
-
-
-def _record_batch(conn: Connection, run: _Run, result: ImportResult) -> None:
-    """The audit trail: one ``import_batch`` row per import."""
-    conn.execute(insert(m.table_of(m.ImportBatch)).values(
-        plan_id=run.plan_id, origin=run.origin, file_name=run.path.name, sha256=run.digest,
-        source=getattr(run.source, "name", None),
-        rows_read=result.rows_read, inserted=result.inserted, superseded=result.superseded,
-        unchanged=result.unchanged, rejected=result.rejected, recorded_by=run.recorded_by, recorded_at=run.stamp))
+    record_batch(stager.conn, run, result)
 
 
 class _RowChecker:

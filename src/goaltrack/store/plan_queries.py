@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from goaltrack.store import tables as m
 from goaltrack.values.accounts import AccountScheme, scheme_from
+from goaltrack.values.dimensions import DimensionResolver
 
 
 def plan_summaries(conn: Connection) -> list[dict[str, Any]]:
@@ -116,3 +117,16 @@ def initiatives_by_area(initiatives: list[Any]) -> dict[int, list[Any]]:
         if i.focus_area_id is not None:
             out.setdefault(i.focus_area_id, []).append(i)
     return out
+
+
+def indicators_for_import(engine: Engine, plan_id: int) -> tuple[dict[str, tuple[int, str, str | None]],
+                                                         dict[str, DimensionResolver]]:
+    """Code -> (id, unit, computed) of the plan's indicators, and code -> the resolver of
+    the dimension values of each indicator that has dimensions."""
+    t, pt = m.table_of(m.Indicator), m.table_of(m.Plan)
+    with engine.connect() as conn:
+        declared = conn.execute(select(pt.c.dimensions).where(pt.c.id == plan_id)).scalar_one_or_none()
+        rows = conn.execute(select(t.c.id, t.c.code, t.c.unit, t.c.computed, t.c.dimensions)
+                            .where(t.c.plan_id == plan_id)).all()
+    known = {r.code: (r.id, r.unit, r.computed) for r in rows}
+    return known, {r.code: DimensionResolver(declared, r.dimensions, r.code) for r in rows if r.dimensions}

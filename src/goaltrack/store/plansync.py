@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from goaltrack.clock import utcnow
+from goaltrack.people.access import Actor, require, require_site_admin
 from goaltrack.planfile import schema as s
 from goaltrack.planfile.dimensions import breakdown_key
 from goaltrack.planfile.validate import ParsedPlan
@@ -37,12 +38,17 @@ def load_plans(
     prune: bool = False,
     recorded_by: str = "plan-file",
     dry_run: bool = False,
+    actor: Actor | None = None,
 ) -> list[LoadResult]:
-    """Load every plan in one transaction: all of them land, or none (``dry_run``: none)."""
+    """Load every plan in one transaction: all of them land, or none (``dry_run``: none).
+
+    ``actor`` must be an admin of each plan loaded again, and an admin of every plan to
+    load a new one."""
     results = []
     with Session(writer(engine)) as session:
         try:
             for p in parsed:
+                _may_load(session, actor, p.plan.plan.slug)
                 origin = f"plan:{p.path.name}#{hashlib.sha256(p.content).hexdigest()[:16]}"
                 results.append(_load(session, p.plan, prune=prune, origin=origin, recorded_by=recorded_by))
             if dry_run:
@@ -53,6 +59,16 @@ def load_plans(
             session.rollback()
             raise
     return results
+
+
+def _may_load(session: Session, actor: Actor | None, slug: str) -> None:
+    if actor is None or actor.open:
+        return
+    plan_id = session.exec(select(m.Plan.id).where(col(m.Plan.slug) == slug)).one_or_none()
+    if plan_id is None:
+        require_site_admin(actor, f"load the new plan {slug}")
+    else:
+        require(session.connection(), actor, "manage", plan_id)
 
 
 def _now() -> dt.datetime:

@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from goaltrack.clock import utcnow
 from goaltrack.errors import DataError, UsageError
+from goaltrack.people.access import Actor, require
+from goaltrack.review.filed import Filed
 from goaltrack.store import tables as m
 from goaltrack.store.database import writer
 from goaltrack.values.dimensions import DimensionResolver, breakdown_values
@@ -40,6 +42,9 @@ class Recorded:
     unchanged: bool = False  # the same was already current: nothing was written
     current_since: str | None = None  # when unchanged: when and by whom the current entry was recorded
     breakdown: str = ""  # the dimension values it is for; "" for the total
+    entry: int | None = None  # the review entry it went to, where the plan requires review
+    state: str | None = None  # that entry's state: draft or submitted
+    revision: int = 0  # the entry's revision: 1 when new, more when it revised an open entry
 
 
 def _item(conn: Connection, model: type[Any], plan_id: int, code: str, what: str) -> Any:
@@ -71,17 +76,23 @@ def record_measurement(
     correct: bool = False,
     kind: str = "observed",
     dimensions: Mapping[str, str] | None = None,
+    actor: Actor | None = None,
+    submit: bool = False,
 ) -> Recorded:
     """Record one value; ``dimensions`` (dimension -> value code or name) makes it the value
-    for that breakdown instead of the indicator's total."""
+    for that breakdown instead of the indicator's total.
+
+    ``actor`` must be allowed to record the indicator (:mod:`goaltrack.people.access`). Where
+    the plan requires review, the value becomes (or revises) a review entry instead, a draft
+    or, with ``submit``, submitted; reports use it once an approver approves it."""
     if (raw_value is None) == (missing is None):
         raise UsageError("give either VALUE or --missing REASON")
     if correct and not note:
         raise UsageError("--correct needs --note saying what was wrong")
     p = parse_period(period)
-    mt = m.table_of(m.Measurement)
     with writer(engine).begin() as conn:
         ind = _item(conn, m.Indicator, plan_id, indicator, "indicator")
+        require(conn, actor, "record", plan_id, "indicator", indicator)
         if ind.computed:
             raise DataError(f"indicator '{indicator}' is computed ({ind.computed}); its values cannot be recorded")
         value = None
@@ -98,40 +109,88 @@ def record_measurement(
                 breakdown = DimensionResolver(declared, ind.dimensions, indicator).key(dimensions)
             except DataError as exc:
                 raise DataError(f"{indicator} {period}: --dim: {exc.message}") from None
-        # The same period is the same span and frequency, however it is written: 2024-03
-        # and 2024M03, 2024q1 and 2024Q1, 2024 and 2024Y01 supersede each other.
-        olds = conn.execute(
-            select(mt.c.id, mt.c.value, mt.c.missing_reason, mt.c.kind, mt.c.note, mt.c.source, mt.c.recorded_at,
-                   mt.c.recorded_by).where(
-                mt.c.indicator_id == ind.id,
-                mt.c.freq == p.freq,
-                mt.c.period_start == p.start,
-                mt.c.period_end == p.end,
-                mt.c.breakdown == breakdown,
-                mt.c.superseded_at.is_(None),
-            ).order_by(mt.c.id)
-        ).all()
-        old = olds[-1] if olds else None
+        proposal = Proposal(ind.id, indicator, p.code, p.freq, p.start, p.end, value, missing, kind,
+                            {"title": source} if source else None, note, by, breakdown, correct)
+        old = current_value(conn, proposal)
         if correct and old is None:
             raise UsageError(f"--correct: {indicator} has no value for {p.code} to correct")
         if old is not None and _same(old, value, missing, kind, note, source):
             since = f"{_iso(old.recorded_at)} by {old.recorded_by}"
             return Recorded(indicator, p.code, value, old.value, False, unchanged=True, current_since=since,
                             breakdown=breakdown)
-        now = utcnow()
-        if olds:  # free the one-current-value slot first
-            conn.execute(update(mt).where(mt.c.id.in_([r.id for r in olds])).values(superseded_at=now))
-        conn.execute(
-            insert(mt).values(
-                indicator_id=ind.id, period_code=p.code, freq=p.freq, period_start=p.start,
-                period_end=p.end, value=value, missing_reason=missing, kind=kind,
-                source={"title": source} if source else None, note=note, recorded_by=by,
-                recorded_at=now, origin="correct" if correct else "record", correction=correct,
-                supersedes_id=old.id if old is not None else None, breakdown=breakdown,
-            )
-        )
+        if review_required(conn, plan_id):
+            from goaltrack.review.entries import propose_measurement
+
+            entry, state, revision = propose_measurement(conn, plan_id, proposal, submit=submit)
+            return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None,
+                            breakdown=breakdown, entry=entry, state=state, revision=revision)
+        write_measurement(conn, proposal, origin="correct" if correct else "record", old=old)
     return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None,
                     breakdown=breakdown)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One value as it will be written: by hand, or on approval of a review entry."""
+
+    indicator_id: int
+    indicator: str
+    period_code: str
+    freq: str
+    period_start: dt.date
+    period_end: dt.date
+    value: float | None
+    missing_reason: str | None
+    kind: str
+    source: dict[str, Any] | None
+    note: str | None
+    recorded_by: str
+    breakdown: str
+    correction: bool
+
+
+def current_value(conn: Connection, v: Proposal) -> Any:
+    """The current (approved) row for the proposal's indicator, period and breakdown, if any."""
+    # The same period is the same span and frequency, however it is written: 2024-03
+    # and 2024M03, 2024q1 and 2024Q1, 2024 and 2024Y01 supersede each other.
+    mt = m.table_of(m.Measurement)
+    olds = conn.execute(
+        select(mt.c.id, mt.c.value, mt.c.missing_reason, mt.c.kind, mt.c.note, mt.c.source, mt.c.recorded_at,
+               mt.c.recorded_by).where(
+            mt.c.indicator_id == v.indicator_id, mt.c.freq == v.freq, mt.c.period_start == v.period_start,
+            mt.c.period_end == v.period_end, mt.c.breakdown == v.breakdown, mt.c.superseded_at.is_(None),
+        ).order_by(mt.c.id)
+    ).all()
+    return olds[-1] if olds else None
+
+
+def write_measurement(conn: Connection, v: Proposal, *, origin: str, review_entry_id: int | None = None,
+                      now: dt.datetime | None = None, old: Any = ...) -> None:
+    """Write ``v`` as the current value, superseding the one it replaces (kept, with the time);
+    ``old`` is that one where the caller has looked it up already."""
+    mt = m.table_of(m.Measurement)
+    now = now or utcnow()
+    if old is ...:
+        old = current_value(conn, v)
+    if old is not None:  # free the one-current-value slot first
+        conn.execute(update(mt).where(
+            mt.c.indicator_id == v.indicator_id, mt.c.freq == v.freq, mt.c.period_start == v.period_start,
+            mt.c.period_end == v.period_end, mt.c.breakdown == v.breakdown, mt.c.superseded_at.is_(None),
+        ).values(superseded_at=now))
+    conn.execute(
+        insert(mt).values(
+            indicator_id=v.indicator_id, period_code=v.period_code, freq=v.freq, period_start=v.period_start,
+            period_end=v.period_end, value=v.value, missing_reason=v.missing_reason, kind=v.kind,
+            source=v.source, note=v.note, recorded_by=v.recorded_by, recorded_at=now, origin=origin,
+            correction=v.correction, supersedes_id=old.id if old is not None else None, breakdown=v.breakdown,
+            review_entry_id=review_entry_id,
+        )
+    )
+
+
+def review_required(conn: Connection, plan_id: int) -> bool:
+    pt = m.table_of(m.Plan)
+    return conn.execute(select(pt.c.review).where(pt.c.id == plan_id)).scalar_one() == "required"
 
 
 def _same(old: Any, value: float | None, missing: str | None, kind: str, note: str | None,
@@ -151,8 +210,13 @@ def record_status(
     by: str,
     note: str | None = None,
     origin: str = "status",
-) -> None:
-    """Append a status; ``origin`` "example" marks demo data, shown as such in reports."""
+    actor: Actor | None = None,
+    submit: bool = False,
+) -> Filed | None:
+    """Append a status; ``origin`` "example" marks demo data, shown as such in reports.
+
+    Where the plan requires review, the status becomes (or revises) a review entry instead,
+    which is returned; it is appended when an approver approves it."""
     if status not in STATUSES:
         raise UsageError(f"unknown status '{status}' (one of: {', '.join(STATUSES)})")
     if status in NEEDS_NOTE and not (note and note.strip()):
@@ -160,15 +224,24 @@ def record_status(
     st = m.table_of(m.InitiativeStatus)
     with writer(engine).begin() as conn:
         ini = _item(conn, m.Initiative, plan_id, initiative, "initiative")
+        require(conn, actor, "record", plan_id, "initiative", initiative)
+        if review_required(conn, plan_id):
+            from goaltrack.review.entries import propose_status
+
+            return propose_status(conn, plan_id, ini.id, initiative, status, note, by, submit=submit)
         conn.execute(
             insert(st).values(
                 initiative_id=ini.id, status=status, note=note, recorded_by=by, recorded_at=utcnow(), origin=origin
             )
         )
+    return None
 
 
 def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
-    """Every value of indicator ``code``, or every status of initiative ``code``, oldest first."""
+    """Every value of indicator ``code``, or every status of initiative ``code``, oldest first,
+    and every review entry about it with its transitions."""
+    from goaltrack.review.queue import entries_for
+
     it = m.table_of(m.Indicator)
     ind = conn.execute(select(it).where(it.c.plan_id == plan_id, it.c.code == code)).first()
     if ind is not None:
@@ -179,6 +252,7 @@ def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
         ).all()
         return {
             "kind": "indicator", "code": code, "name": ind.name, "unit": ind.unit,
+            "reviews": entries_for(conn, plan_id, "measurement", code),
             "entries": [
                 {
                     "period": r.period_code, "value": r.value, "missing": r.missing_reason, "kind": r.kind,
@@ -205,6 +279,7 @@ def history(conn: Connection, plan_id: int, code: str) -> dict[str, Any]:
     rows = conn.execute(select(st).where(st.c.initiative_id == ini.id).order_by(st.c.recorded_at, st.c.id)).all()
     return {
         "kind": "initiative", "code": code, "name": ini.title, "declared_status": ini.status,
+        "reviews": entries_for(conn, plan_id, "status", code),
         "entries": [
             {"status": r.status, "note": r.note, "recorded_by": r.recorded_by,
              "recorded_at": _iso(r.recorded_at), "current": i == len(rows) - 1, "origin": r.origin}
