@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -195,3 +196,24 @@ def filed_message(what: str, entry: int, state: str, revision: int) -> str:
     nxt = ("waiting for an approver" if state == "submitted"
            else f"a draft: `goaltrack submit {entry}` sends it to an approver")
     return f"{verb} {what} as review entry {entry}, {nxt}; reports use it once it is approved"
+
+
+include_pending_option = click.option(
+    "--include-pending", is_flag=True,
+    help="Include values and statuses submitted for review but not yet approved, marked as pending "
+         "(default: approved ones only).")
+
+
+@contextlib.contextmanager
+def pending_included(conn: Any, enabled: bool, plan_slug: str | None, *, all_plans: bool = False) -> Iterator[None]:
+    """With ``enabled``, what follows sees every submitted entry as if approved, in a
+    transaction rolled back afterwards (:mod:`goaltrack.review.overlay`)."""
+    if not enabled:
+        yield
+        return
+    from goaltrack.review.overlay import including_pending
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.plan_queries import plan_ids
+
+    with including_pending(conn, plan_ids(conn) if all_plans else [plan_id_for(conn, plan_slug)]):
+        yield

@@ -13,9 +13,11 @@ from goaltrack import vocab
 from goaltrack.cli.common import (
     emit,
     guard_outputs,
+    include_pending_option,
     lang_option,
     output_option,
     pass_app,
+    pending_included,
     plan_option,
     terminal_width,
 )
@@ -37,6 +39,7 @@ def report_options(f: F) -> F:
         click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
                      help="As of DATE (YYYY-MM-DD): only values for periods that end by then, and statuses "
                                                                         "recorded by then."),
+        include_pending_option,
     ]):
         f = decorator(f)
     return f
@@ -49,7 +52,8 @@ def report_group() -> None:
 
 
 def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, output: Path | None, lang: str | None,
-         templates_dir: Path | None, stamp: bool, as_of: dt.datetime | None, **extra: Any) -> None:
+         templates_dir: Path | None, stamp: bool, as_of: dt.datetime | None, include_pending: bool,
+         **extra: Any) -> None:
     from goaltrack.clock import utcnow
     from goaltrack.interfaces import RenderOptions
     from goaltrack.render.output import check_format, render
@@ -60,9 +64,10 @@ def _run(app: AppContext, report_kind: str, plan_slug: str | None, fmt: str, out
                             stamp=utcnow().strftime("%Y-%m-%d %H:%M UTC") if stamp else None,
                             width=terminal_width(output))
     check_format(app.plugins, fmt)
-    with app.engine().connect() as conn:
+    all_plans = extra.pop("all_plans", False)
+    with app.engine().connect() as conn, pending_included(conn, include_pending, plan_slug, all_plans=all_plans):
         report = build_report(conn, app.plugins, report_kind, options, plan_slug=plan_slug,
-                              compare_slug=extra.pop("compare_plan", None), all_plans=extra.pop("all_plans", False),
+                              compare_slug=extra.pop("compare_plan", None), all_plans=all_plans,
                               settings=app.config.values, **extra)
     emit(render(app, report, fmt, options), output)
 
@@ -141,9 +146,10 @@ def report_progress(app: AppContext, **kw: Any) -> None:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Reference date for stale data (default: the plan's last day).")
 @lang_option(default="English, or config [reports] lang")
+@include_pending_option
 @pass_app
 def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as_of: dt.datetime | None,
-              lang: str | None) -> None:
+              lang: str | None, include_pending: bool) -> None:
     """Run the coverage and lint checks on a plan. Exits 0 when clean, 1 when an error
     is found (or a warning, with --strict): made for a plan repository's CI."""
     from goaltrack.engine.checking import run_checks
@@ -153,7 +159,7 @@ def check_cmd(app: AppContext, plan_slug: str | None, strict: bool, fmt: str, as
     from goaltrack.store.database import plan_id_for
 
     options = RenderOptions(as_of=as_of.date() if as_of else None, lang=lang)
-    with app.engine().connect() as conn:
+    with app.engine().connect() as conn, pending_included(conn, include_pending, plan_slug):
         plan_id = plan_id_for(conn, plan_slug)
         findings = run_checks(conn, app.plugins, plan_id, settings=app.config.values.get("checks", {}), options=options)
         report = checks_report(conn, plan_id, findings, options)

@@ -10,9 +10,11 @@ import click
 from goaltrack.cli.common import (
     emit,
     guard_outputs,
+    include_pending_option,
     lang_option,
     output_option,
     pass_app,
+    pending_included,
     plan_option,
     terminal_width,
 )
@@ -34,9 +36,10 @@ from goaltrack.context import AppContext
                    "1 = in this process, in one transaction. The output is the same.")
 @output_option()
 @lang_option()
+@include_pending_option
 @pass_app
 def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None, fmt: str, explain: str | None,
-              all_plans: bool, jobs: int, output: Path | None, lang: str | None) -> None:
+              all_plans: bool, jobs: int, output: Path | None, lang: str | None, include_pending: bool) -> None:
     """Score every indicator and roll the scores up to initiatives, focus areas and
     national goals. Items without data are shown as no-data, never counted as zero."""
     from goaltrack.engine.plan_scoring import score_plan
@@ -51,8 +54,9 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
         from goaltrack.errors import UsageError
         from goaltrack.reports.scores import scores_report_all
 
-        if plan_slug or explain:
-            raise UsageError("--all-plans scores every plan; it cannot be combined with --plan or --explain")
+        if plan_slug or explain or include_pending:
+            raise UsageError("--all-plans scores every plan; it cannot be combined with --plan, --explain or "
+                             "--include-pending")
         from goaltrack.engine.national import score_all_plans
         from goaltrack.store.plan_queries import plan_ids
 
@@ -68,7 +72,7 @@ def score_cmd(app: AppContext, plan_slug: str | None, as_of: dt.datetime | None,
         from goaltrack.errors import UsageError
 
         raise UsageError("--jobs applies to --all-plans")
-    with app.engine().connect() as conn:
+    with app.engine().connect() as conn, pending_included(conn, include_pending, plan_slug):
         plan_id = plan_id_for(conn, plan_slug)
         scores = score_plan(conn, app.plugins, plan_id, as_of=as_of.date() if as_of else None,
                             settings=app.config.values.get("scoring", {}))

@@ -15,6 +15,7 @@ GT009    warning   account with budget but no link
 GT010    error     declared total off beyond rounding
 GT011    info      declared total off within rounding
 GT012    warning   national goal with no allocated money
+GT013    warning   review entry waiting for an approver longer than allowed
 =======  ========  ==========================================================
 """
 
@@ -270,11 +271,33 @@ class DeclaredTotalRounding(_DeclaredTotals):
     description = "A declared total that differs from the sum of its lines within rounding (kept as printed)."
 
 
+class ReviewWaiting(Check):
+    rule_id = "GT013"
+    severity = "warning"
+    description = ("A review entry submitted more than [checks] max_review_wait_days before the reference date "
+                   "(--as-of, else today) and neither approved nor returned.")
+
+    def run(self, conn: Connection, plan_id: int, settings: Mapping[str, Any]) -> Iterable[Finding]:
+        from goaltrack.people import tables as pt
+        from goaltrack.review.transitions import describe
+
+        on: dt.date = settings["review_date"]
+        allowed = int(settings.get("max_review_wait_days", DEFAULTS.checks.max_review_wait_days))
+        e = pt.review_entry
+        for row in conn.execute(select(e).where(e.c.plan_id == plan_id, e.c.state == "submitted")
+                                .order_by(e.c.updated_at, e.c.id)):
+            waited = (on - row.updated_at.date()).days
+            if waited > allowed:
+                yield Finding(self.rule_id, self.severity,
+                              f"review entry {row.id} ({describe(conn, row)}) by {row.author} has waited {waited} "
+                              f"days for an approver (allowed: {allowed})", "review_entry", str(row.id))
+
+
 @hookimpl
 def register_checks(register):
     for check in (
         GoalWithoutInitiative(), GoalWithoutIndicator(), InitiativeWithoutIndicator(), IndicatorIncomplete(),
         IndicatorWithoutData(), IndicatorStale(), TargetGroupUnserved(), AnnualAreaWithoutGoal(),
-        AccountUnlinked(), DeclaredTotalOff(), DeclaredTotalRounding(), GoalWithoutMoney(),
+        AccountUnlinked(), DeclaredTotalOff(), DeclaredTotalRounding(), GoalWithoutMoney(), ReviewWaiting(),
     ):
         register(check)

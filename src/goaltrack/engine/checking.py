@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Connection
 
+from goaltrack.clock import utcnow
 from goaltrack.errors import GoaltrackError
 from goaltrack.interfaces import Finding
 from goaltrack.settings import DEFAULTS
@@ -29,6 +30,10 @@ def run_checks(
     context = {
         "max_data_age_days": settings.get("max_data_age_days", DEFAULTS.checks.max_data_age_days),
         "reference_date": reference_date(conn, plan_id, options.as_of),
+        "max_review_wait_days": settings.get("max_review_wait_days", DEFAULTS.checks.max_review_wait_days),
+        # Waiting for review is measured against the day asked for, else today (not the
+        # plan's last day, which stale data is measured against).
+        "review_date": options.as_of or utcnow().date(),
         "_facts": {},  # checks share one read of the plan (see default_plugins.checks.facts)
     }
     findings: list[Finding] = []

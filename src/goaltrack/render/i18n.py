@@ -121,6 +121,7 @@ RULES: dict[str, str] = {
     "GT010": N_("Declared total off beyond rounding"),
     "GT011": N_("Declared total off within rounding"),
     "GT012": N_("National goal with no allocated money"),
+    "GT013": N_("Review entry waiting too long for an approver"),
 }
 
 # Titles and column labels of the built-in reports' flat tables (``Report.tables``), which the

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from goaltrack.interfaces import RenderOptions
+from goaltrack.review.overlay import pending_meta
 from goaltrack.store import tables as m
 
 REPORT_SCHEMA_VERSION = 1
@@ -37,6 +38,7 @@ def plan_meta(conn: Connection, plan_id: int, report: str, options: RenderOption
         "content_hash": p.content_hash,
         "as_of": options.as_of.isoformat() if options.as_of else None,
         "generated_at": options.stamp,
+        **({"pending_review": pending} if (pending := pending_meta(conn)) is not None else {}),
     }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from goaltrack.engine.plan_scoring import EXAMPLE_SOURCE, score_plan
 from goaltrack.interfaces import Column, RenderOptions, Report, Table
 from goaltrack.reports.common import envelope, plan_meta
+from goaltrack.review.overlay import pending_entries
 from goaltrack.store import tables as m
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def build_progress(
     indicators = list(conn.execute(select(it).where(it.c.plan_id == plan_id).order_by(it.c.position, it.c.code)))
     q = (
         select(mt.c.indicator_id, mt.c.period_code, mt.c.period_start, mt.c.period_end, mt.c.value,
-               mt.c.missing_reason, mt.c.kind, mt.c.source)
+               mt.c.missing_reason, mt.c.kind, mt.c.source, mt.c.review_entry_id)
         .where(mt.c.indicator_id.in_([i.id for i in indicators]), mt.c.superseded_at.is_(None),
                mt.c.breakdown == "")  # the totals; a breakdown is the --by table's
         .order_by(mt.c.indicator_id, mt.c.period_end, mt.c.period_start, mt.c.period_code)
@@ -51,11 +52,13 @@ def build_progress(
     if options.as_of is not None:
         q = q.where(mt.c.period_end <= options.as_of)
     series: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    pending = pending_entries(conn)  # None unless --include-pending
     for r in conn.execute(q):
         series[r.indicator_id].append({
             "period": r.period_code, "start": _iso(r.period_start), "end": _iso(r.period_end), "value": r.value,
             "missing": r.missing_reason, "kind": r.kind, "source": (r.source or {}).get("title"),
             "example_data": (r.source or {}).get("title") == EXAMPLE_SOURCE,
+            **({"pending": r.review_entry_id in pending} if pending is not None else {}),
         })
     ind_entries = []
     for i in indicators:
@@ -71,6 +74,7 @@ def build_progress(
             "series": series.get(i.id, []), "score": None if node.score is None else round(node.score, 4),
             "status": node.status, "method": node.method, "explanation": node.explanation,
             "example_data": any(p["example_data"] for p in series.get(i.id, [])),
+            **({"pending": any(p["pending"] for p in series.get(i.id, []))} if pending is not None else {}),
         })
     ini_entries = _initiative_entries(conn, plan_id)
     ini_nodes = {n.code: n for n in scores.initiatives}
@@ -81,7 +85,7 @@ def build_progress(
     )
     meta["example_data"] = example
     extra: dict[str, Any] = {}
-    tables = _progress_tables(ind_entries, ini_entries)
+    tables = _progress_tables(ind_entries, ini_entries, pending is not None)
     if by is not None:
         from goaltrack.reports.breakdown import build_breakdown
 
@@ -104,10 +108,12 @@ def _initiative_entries(conn: Connection, plan_id: int) -> list[dict[str, Any]]:
     initiatives = list(conn.execute(select(nt).where(nt.c.plan_id == plan_id).order_by(nt.c.position, nt.c.code)))
     sq = select(st).where(st.c.initiative_id.in_([i.id for i in initiatives])).order_by(st.c.recorded_at, st.c.id)
     history: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    pending = pending_entries(conn)
     for r in conn.execute(sq):
         history[r.initiative_id].append({
             "status": r.status, "note": r.note, "recorded_by": r.recorded_by, "recorded_at": _iso(r.recorded_at),
             "example_data": r.origin == EXAMPLE_SOURCE,
+            **({"pending": r.review_entry_id in pending} if pending is not None else {}),
         })
     ft = m.table_of(m.FocusArea)
     area_codes = dict(conn.execute(select(ft.c.id, ft.c.code).where(ft.c.plan_id == plan_id)).all())
@@ -123,7 +129,10 @@ def latest_point(entry: dict[str, Any]) -> dict[str, Any] | None:
     return next((p for p in reversed(entry["series"]) if p["value"] is not None and p["kind"] == "observed"), None)
 
 
-def _progress_tables(ind_entries: list[dict[str, Any]], ini_entries: list[dict[str, Any]]) -> list[Table]:
+def _progress_tables(ind_entries: list[dict[str, Any]], ini_entries: list[dict[str, Any]],
+                     pending: bool = False) -> list[Table]:
+    """The report's tables; with ``pending`` (``--include-pending``) each gains a column
+    saying which values (and statuses) wait for review."""
     ind_cols = [Column("code", "Indicator"), Column("name", "Name"), Column("unit", "Unit"),
                 Column("baseline", "Baseline", "number"), Column("target", "Target", "number"),
                 Column("latest", "Latest", "number"), Column("period", "Period"), Column("score", "Score", "number"),
@@ -135,16 +144,20 @@ def _progress_tables(ind_entries: list[dict[str, Any]], ini_entries: list[dict[s
         ind_rows.append((e["code"], e["name"], e["unit"], (e["baseline"] or {}).get("value"),
                          (e["target"] or {}).get("value"),
                          last["value"] if last else None, last["period"] if last else "", e["score"],
-                         e["status"], e["example_data"], e["explanation"]))
+                         e["status"], e["example_data"], e["explanation"],
+                         *([bool(last and last["pending"])] if pending else [])))
     series_cols = [Column("indicator", "Indicator"), Column("period", "Period"), Column("end", "Period end", "date"),
                    Column("value", "Value", "number"), Column("kind", "Kind", labels="kind"),
                    Column("source", "Source")]
-    series_rows = [(e["code"], p["period"], p["end"], p["value"], p["kind"], p["source"] or "")
-                   for e in ind_entries for p in e["series"]]
+    series_rows = [(e["code"], p["period"], p["end"], p["value"], p["kind"], p["source"] or "",
+                    *([p["pending"]] if pending else [])) for e in ind_entries for p in e["series"]]
     status_cols = [Column("initiative", "Initiative"), Column("status", "Status", labels="status"),
                    Column("recorded_at", "Recorded"), Column("recorded_by", "By"), Column("note", "Note")]
-    status_rows = [(e["code"], h["status"], h["recorded_at"], h["recorded_by"], h["note"] or "")
-                   for e in ini_entries for h in e["history"]]
+    status_rows = [(e["code"], h["status"], h["recorded_at"], h["recorded_by"], h["note"] or "",
+                    *([h["pending"]] if pending else [])) for e in ini_entries for h in e["history"]]
+    if pending:
+        for cols in (ind_cols, series_cols, status_cols):
+            cols.append(Column("pending", "Pending review"))
     return [
         Table("indicators", "Indicators", ind_cols, ind_rows),
         Table("series", "Indicator series", series_cols, series_rows),
