@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("values", ("goaltrack.values",)),
     ("planfile", ("goaltrack.planfile",)),
     ("plugins", ("goaltrack.plugins",)),
-    ("store", ("goaltrack.store",)),
+    ("store", ("goaltrack.store", "goaltrack.people", "goaltrack.review")),
     ("engine", ("goaltrack.engine",)),
     ("reports", ("goaltrack.reports",)),
     ("render", ("goaltrack.render",)),

@@ -448,7 +448,7 @@ def test_readme_opens_with_make_demo_and_make_test() -> None:
     assert "`make demo`" in text and "`make test`" in text
 
 
-_GLOBAL_WITH_VALUE = {"--db", "--config", "--plugins-dir"}
+_GLOBAL_WITH_VALUE = {"--as", "--db", "--config", "--plugins-dir"}
 
 
 def _readme_commands() -> Iterator[list[str]]:

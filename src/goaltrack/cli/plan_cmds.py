@@ -159,7 +159,7 @@ def plan_show(app: AppContext, slug: str, fmt: str) -> None:
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
-            from goaltrack.planfile.schema import source_label
+            from goaltrack.planfile.fields import source_label
 
             value = source_label(value)
         click.echo(f"{key:<14} {value}")

@@ -8,7 +8,8 @@ themselves are in :mod:`goaltrack.planfile.schema`, which re-exports these names
 from __future__ import annotations
 
 import math
-from typing import Annotated, ClassVar, Self
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -95,3 +96,17 @@ class _OneTarget(_Model):
                 return kind, value
         raise AssertionError("validated above")
 
+
+def source_label(source: Mapping[str, Any] | None) -> str:
+    """A source as a reader names it: its title, with the publisher and date when given
+    (``Beskæftigelsesplan 2021 (Kalundborg Kommune, 2020-12-10)``), and its reference only
+    when that is a web address: a file name (``000_0863a4d303067c74.txt``) says nothing to a
+    reader. "" for no source."""
+    if not source:
+        return ""
+    title = str(source.get("title") or "")
+    extra = [str(source[k]) for k in ("publisher", "date") if source.get(k) and str(source[k]) not in title]
+    reference = str(source.get("reference") or "")
+    if reference.startswith(("http://", "https://")):
+        extra.append(reference)
+    return f"{title} ({', '.join(extra)})" if extra and title else title or ", ".join(extra)

@@ -9,8 +9,7 @@ afterwards by :mod:`goaltrack.planfile.validate`, because pydantic sees one fiel
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BeforeValidator,
@@ -35,6 +34,7 @@ from goaltrack.planfile.fields import (
     _written_as_text,
 )
 from goaltrack.planfile.fields import _storable as _storable
+from goaltrack.planfile.fields import source_label as source_label
 from goaltrack.planfile.schemes import UNION_TAGS as UNION_TAGS
 from goaltrack.planfile.schemes import AccountLevelSpec as AccountLevelSpec
 from goaltrack.planfile.schemes import AccountSchemeField as AccountSchemeField
@@ -63,21 +63,6 @@ class Source(_Model):
     )
     publisher: str | None = None
     date: dt.date | None = Field(default=None, description="Publication date, if known.")
-
-
-def source_label(source: Mapping[str, Any] | None) -> str:
-    """A source as a reader names it: its title, with the publisher and date when given
-    (``Beskæftigelsesplan 2021 (Kalundborg Kommune, 2020-12-10)``), and its reference only
-    when that is a web address: a file name (``000_0863a4d303067c74.txt``) says nothing to a
-    reader. "" for no source."""
-    if not source:
-        return ""
-    title = str(source.get("title") or "")
-    extra = [str(source[k]) for k in ("publisher", "date") if source.get(k) and str(source[k]) not in title]
-    reference = str(source.get("reference") or "")
-    if reference.startswith(("http://", "https://")):
-        extra.append(reference)
-    return f"{title} ({', '.join(extra)})" if extra and title else title or ", ".join(extra)
 
 
 class LinkSpec(_Model):
