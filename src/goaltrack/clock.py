@@ -11,3 +11,8 @@ import datetime as dt
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A time read back from the database, as an aware UTC time (SQLite returns it naive)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

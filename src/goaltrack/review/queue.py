@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
-from goaltrack.clock import utcnow
+from goaltrack.clock import as_utc, utcnow
 from goaltrack.errors import GoaltrackError
 from goaltrack.people import tables as pt
 from goaltrack.people.access import Actor
@@ -89,7 +89,7 @@ def summary(conn: Connection, row: Any, *, limit: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id, "subject": row.subject, "what": describe(conn, row), "state": row.state,
         "author": row.author, "revision": row.revision, "updated_at": _iso(row.updated_at),
-        "waiting_days": (utcnow() - _aware(row.updated_at)).days, "reason": _last_reason(conn, row),
+        "waiting_days": (utcnow() - as_utc(row.updated_at)).days, "reason": _last_reason(conn, row),
     }
     if row.subject == "batch":
         out.update(_batch_changes(conn, row, limit))
@@ -167,9 +167,5 @@ def _batch_changes(conn: Connection, row: Any, limit: int | None) -> dict[str, A
     }
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else _aware(value).strftime("%Y-%m-%d %H:%M:%S")
+    return None if value is None else as_utc(value).strftime("%Y-%m-%d %H:%M:%S")
