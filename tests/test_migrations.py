@@ -5,6 +5,7 @@ upgraded with every row intact, and commands refuse a schema that is not theirs.
 from __future__ import annotations
 
 import fnmatch
+import re
 import subprocess
 import sys
 import tomllib
@@ -52,8 +53,8 @@ def state_of(url: str) -> tuple[str | None, bool]:
 
 
 #: Columns that migrations after 0001 add to its tables (0003: plans compared across years).
-ADDED_COLUMNS = {"plan": {"follows", "account_scheme", "price_basis", "dimensions", "review", "self_approval"}, "account": {"replaces"},
-                 "budget_line": {"price_basis"}, "indicator": {"dimensions", "targets_by"},
+ADDED_COLUMNS = {"plan": {"follows", "account_scheme", "price_basis", "dimensions", "review", "self_approval"},
+                 "account": {"replaces"}, "budget_line": {"price_basis"}, "indicator": {"dimensions", "targets_by"},
                  "measurement": {"breakdown", "review_entry_id"}, "initiative_status": {"review_entry_id"}}
 
 
@@ -238,6 +239,83 @@ def test_upgrade_from_0001_keeps_every_row(db_url: str, tmp_path: Path, engines:
     assert r.returncode == 0, r.stderr
     after = old_rows(db_url)
     assert {repr(r) for r in before} < {repr(r) for r in after} and len(after) == len(before) + 2
+
+
+def test_upgrade_from_0006_keeps_every_value_current(db_url: str, tmp_path: Path, engines: list[Engine]) -> None:
+    """Values recorded before people and review (0007) were final when typed: after the
+    upgrade they are current, by their recorder, approved by no review entry, and every
+    report is as it was, also once the plan requires review and people exist."""
+    from alembic import command
+    from reviewfixtures import gt, plan_file
+
+    from goaltrack.people.accounts import add_person
+    from goaltrack.planfile.validate import read_plan
+    from goaltrack.plugins import load_plugins
+    from goaltrack.store.database import plan_id_for
+    from goaltrack.store.importing import import_file
+    from goaltrack.store.plansync import load_plans
+    from goaltrack.store.recording import record_measurement, record_status
+    from goaltrack.store.schema_version import alembic_config, check_foreign_keys, rebuildable
+
+    engine = new_engine(db_url)
+    engines.append(engine)
+    load_plans(engine, [read_plan(plan_file(tmp_path, review=None))], recorded_by="loader")
+    with engine.connect() as conn:
+        plan_id = plan_id_for(conn, "holmstad-2023")
+    rec = record_measurement
+    rec(engine, plan_id, "ledighed", "3.5", "2024", by="anna", note="first")
+    rec(engine, plan_id, "ledighed", "3.4", "2024", by="bo", note="typo", correct=True)
+    rec(engine, plan_id, "ledighed", None, "2025", by="bo", missing="not published yet")
+    rec(engine, plan_id, "ledighed", "3.2", "2024", by="cecilie", dimensions={"sex": "women"})
+    record_status(engine, plan_id, "I2", "at-risk", by="anna", note="late")
+    record_status(engine, plan_id, "I2", "on-track", by="bo")
+    values = tmp_path / "values.csv"
+    values.write_text("indicator,period,value\nledighed,2022,3.8\nledighed,2026,3.0\n", encoding="utf-8")
+    import_file(engine, plan_id, load_plugins().get("data_sources", "csv"), values, recorded_by="importer")
+    reports = [("report", "progress"), ("report", "coverage"), ("score",)]
+
+    def report_text() -> list[str]:
+        return [gt(db_url, *a, "--format", "json").stdout for a in reports]
+
+    def but_the_hash(texts: list[str]) -> list[str]:
+        # The plan file's hash changes when review: required is added to it; nothing else may.
+        return [re.sub(r'"content_hash": "[0-9a-f]+"', "", t) for t in texts]
+
+    def current() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(
+                "SELECT id, value, missing_reason, breakdown, recorded_by, recorded_at, origin FROM measurement "
+                "WHERE superseded_at IS NULL ORDER BY id"))]
+
+    before, before_current, before_reports = old_rows(db_url), current(), report_text()
+    assert {r[4] for r in before_current} == {"loader", "bo", "cecilie", "importer"}
+    with engine.connect() as conn, rebuildable(conn), conn.begin():
+        command.downgrade(alembic_config(conn), "0006")
+        check_foreign_keys(conn)
+    engine.dispose()
+    assert state_of(db_url) == ("0006", False)
+    assert "review_entry_id" not in {c["name"] for c in inspect(engine).get_columns("measurement")}
+    assert old_rows(db_url) == before
+
+    r = gt(db_url, "db", "upgrade")
+    assert f"Schema upgraded from 0006 to {HEAD}." in r.stdout
+    assert old_rows(db_url) == before and current() == before_current
+    with engine.connect() as conn:
+        for table in ("measurement", "initiative_status"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table} WHERE review_entry_id IS NOT NULL")
+                                ).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM initiative_status")).scalar_one() == 2
+        assert conn.execute(text("SELECT review, self_approval FROM plan")).all() == [(None, None)]
+    assert report_text() == before_reports
+    gt(db_url, "db", "verify")
+
+    # The plan now requires review, and the database has people: what was recorded stays current.
+    gt(db_url, "plan", "load", str(plan_file(tmp_path, review="required")))
+    add_person(engine, "admin", "Admin", email=None, password=None, actor=None)
+    assert current() == before_current
+    assert but_the_hash(report_text()) == but_the_hash(before_reports)
+    r = gt(db_url, "--as", "admin", "record", "ledighed", "3.1", "-p", "2027")
+    assert "as review entry 1" in r.stdout and current() == before_current
 
 
 def test_database_from_before_migrations_is_upgraded_by_init(tmp_path: Path) -> None:

@@ -46,7 +46,6 @@ def plan_load(app: AppContext, files: tuple[Path, ...], prune: bool, dry_run: bo
     --prune). All files load in one transaction: if one is invalid, nothing changes.
     """
     from goaltrack.planfile.validate import MAX_REPORTED, read_plans
-    from goaltrack.settings import recorder_name
     from goaltrack.store.plansync import load_plans
 
     plans, problems = read_plans(list(files))
@@ -57,8 +56,9 @@ def plan_load(app: AppContext, files: tuple[Path, ...], prune: bool, dry_run: bo
     engine = app.engine(create=True)
     with engine.connect() as conn:
         actor = app.actor(conn)
-    results = load_plans(engine, plans, prune=prune, recorded_by=recorder_name(None, app.config), dry_run=dry_run,
-                         actor=actor)
+    # Who acts records the plan file's values: the person where there are people, else (an
+    # open actor) the recorder's name as before.
+    results = load_plans(engine, plans, prune=prune, recorded_by=actor.login, dry_run=dry_run, actor=actor)
     for r in results:
         click.echo(("(dry run) " if dry_run else "") + r.summary())
         for entry in r.not_in_file:

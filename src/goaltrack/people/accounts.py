@@ -158,6 +158,8 @@ def grant(engine: Engine, login: str, role: str, plan: str, scope_kind: str, sco
         raise UsageError(f"unknown role '{role}' (one of: {', '.join(ROLES)})")
     if scope_kind not in SCOPE_KINDS:
         raise UsageError(f"unknown scope '{scope_kind}' (one of: {', '.join(SCOPE_KINDS)})")
+    if scope_kind == "plan" and scope_code:  # it would be listed as the whole plan and match nothing
+        raise UsageError(f"a grant for a whole plan names no item (got '{scope_code}')")
     g = pt.role_grant
     with writer(engine).begin() as conn:
         if plan == EVERY_PLAN:

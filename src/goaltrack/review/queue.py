@@ -139,20 +139,33 @@ def _current(conn: Connection, row: Any) -> dict[str, Any] | None:
     return None if now is None else _value(now)
 
 
-def _same_slot(pm: Any, mt: Any) -> Any:
+def _same_slot(pm: Any, mt: Any, *, written_by: int | None = None) -> Any:
+    """``mt``'s current row for ``pm``'s indicator, period and breakdown; with ``written_by``,
+    the row approving that entry wrote there instead (current or superseded since)."""
+    which = mt.c.superseded_at.is_(None) if written_by is None else mt.c.review_entry_id == written_by
     return and_(mt.c.indicator_id == pm.c.indicator_id, mt.c.freq == pm.c.freq,
                 mt.c.period_start == pm.c.period_start, mt.c.period_end == pm.c.period_end,
-                mt.c.breakdown == pm.c.breakdown, mt.c.superseded_at.is_(None))
+                mt.c.breakdown == pm.c.breakdown, which)
 
 
 def _batch_changes(conn: Connection, row: Any, limit: int | None) -> dict[str, Any]:
-    """A batch's rows against the current approved values: new, or changed (with the old value)."""
+    """A batch's rows against the current approved values: new, or changed (with the old value).
+    An approved batch's rows are shown against the values they replaced when it was approved
+    (against the current ones, every row would be "changed" to itself)."""
     pm, mt, ind, b = pt.pending_measurement, m.table_of(m.Measurement), m.table_of(m.Indicator), \
         m.table_of(m.ImportBatch)
     batch = conn.execute(select(b).where(b.c.id == row.batch_id)).one()
+    rows_of = pm.join(ind, ind.c.id == pm.c.indicator_id)
+    if row.state == "approved":
+        old = mt.alias("replaced")
+        rows_of = rows_of.outerjoin(mt, _same_slot(pm, mt, written_by=row.id)).outerjoin(
+            old, old.c.id == mt.c.supersedes_id)
+    else:
+        old = mt
+        rows_of = rows_of.outerjoin(mt, _same_slot(pm, mt))
     q = (select(ind.c.code, pm.c.line, pm.c.period_code, pm.c.value, pm.c.missing_reason, pm.c.breakdown,
-                mt.c.value.label("old_value"), mt.c.missing_reason.label("old_missing"), mt.c.id.label("old_id"))
-         .select_from(pm.join(ind, ind.c.id == pm.c.indicator_id).outerjoin(mt, _same_slot(pm, mt)))
+                old.c.value.label("old_value"), old.c.missing_reason.label("old_missing"), old.c.id.label("old_id"))
+         .select_from(rows_of)
          .where(pm.c.entry_id == row.id, pm.c.revision == row.revision).order_by(pm.c.line, pm.c.id))
     rows = conn.execute(q).all()
     changed = [r for r in rows if r.old_id is not None]

@@ -284,6 +284,8 @@ class _RowChecker:
                 continue
             try:
                 breakdown = self._breakdown(code, dims) if dims else ""
+                if by:
+                    self._recorder(by)
                 if missing:
                     if raw_value is not None and raw_value != "":
                         raise DataError("give either a value or a reason in the 'missing' column, not both")
@@ -331,6 +333,12 @@ class _RowChecker:
             if len(self.breakdowns) < PERIOD_CACHE:
                 self.breakdowns[cache_key] = key
         return key
+
+    def _recorder(self, by: str) -> None:
+        """A row's own recorder: refused where the database has people, who record as themselves."""
+        actor = self.run.actor
+        if actor is not None and not actor.open and by != actor.login:
+            raise DataError(f"recorded_by '{by}': this database has people, and {actor.login} records as themselves")
 
     def _hint(self, code: str) -> str:
         """The did-you-mean hint for an unknown indicator code."""

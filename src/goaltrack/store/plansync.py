@@ -339,6 +339,10 @@ def _prune_items(session: Session, result: LoadResult, plan_id: int, ids: dict[s
         ).one():
             result.kept.append(f"{entry} (has recorded statuses)")
             continue
+        if kind in ("indicator", "initiative") and _proposed(session, kind, item_id):
+            # Deleting it would delete what review entries propose for it (nothing is lost).
+            result.kept.append(f"{entry} (has {'values' if kind == 'indicator' else 'statuses'} filed for review)")
+            continue
         session.execute(
             delete(m.Link).where(
                 ((col(m.Link.src_kind) == kind) & (col(m.Link.src_id) == item_id))
@@ -354,3 +358,14 @@ def _prune_items(session: Session, result: LoadResult, plan_id: int, ids: dict[s
         session.execute(delete(item_table).where(item_table.c.id == item_id))
         result.pruned.append(entry)
     session.flush()
+
+
+def _proposed(session: Session, kind: str, item_id: int) -> bool:
+    """Whether a review entry proposes a value of indicator (or a status of initiative) ``item_id``."""
+    from sqlalchemy import select as core_select
+
+    from goaltrack.people import tables as pt
+
+    t = pt.pending_measurement if kind == "indicator" else pt.pending_status
+    column = t.c.indicator_id if kind == "indicator" else t.c.initiative_id
+    return session.connection().execute(core_select(column).where(column == item_id).limit(1)).first() is not None
