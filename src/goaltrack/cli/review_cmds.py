@@ -57,15 +57,27 @@ def _move_command(action: str, summary: str, *, reason: bool = False) -> click.C
     @click.argument("entries", type=int, nargs=-1, required=True)
     @pass_app
     def command(app: AppContext, entries: tuple[int, ...], reason_text: str | None = None) -> None:
-        from goaltrack.review.transitions import move
+        from goaltrack.errors import DataError, GoaltrackError
+        from goaltrack.review.transitions import MOVES, move
 
         engine = app.engine()
         with engine.connect() as conn:
             actor = app.actor(conn)
-        for entry_id in entries:  # each its own transaction: one refused entry leaves the others done
-            moved = move(engine, entry_id, action, actor, reason=reason_text)
+        refused: list[GoaltrackError] = []
+        for entry_id in entries:  # each its own transaction: a refused entry does not stop the others
+            try:
+                moved = move(engine, entry_id, action, actor, reason=reason_text)
+            except GoaltrackError as exc:
+                if len(entries) == 1:
+                    raise
+                click.echo(f"Error: {exc.message}", err=True)
+                refused.append(exc)
+                continue
             extra = f", {moved.written} value(s) written" if action == "approve" and moved.subject == "batch" else ""
             click.echo(f"Entry {moved.entry} ({moved.what}): {moved.state}{extra}")
+        if refused:
+            raise DataError(f"{len(refused)} of {len(entries)} entries were not {MOVES[action][1]} (see above)",
+                            exit_code=max(e.exit_code for e in refused))
 
     command.__doc__ = summary
     if reason:
