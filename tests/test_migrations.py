@@ -52,8 +52,8 @@ def state_of(url: str) -> tuple[str | None, bool]:
 
 
 #: Columns that migrations after 0001 add to its tables (0003: plans compared across years).
-ADDED_COLUMNS = {"plan": {"follows", "account_scheme", "price_basis", "dimensions", "review", "self_approval"}, "account": {"replaces"},
-                 "budget_line": {"price_basis"}, "indicator": {"dimensions", "targets_by"},
+ADDED_COLUMNS = {"plan": {"follows", "account_scheme", "price_basis", "dimensions", "review", "self_approval"},
+                 "account": {"replaces"}, "budget_line": {"price_basis"}, "indicator": {"dimensions", "targets_by"},
                  "measurement": {"breakdown", "review_entry_id"}, "initiative_status": {"review_entry_id"}}
 
 
