@@ -3,7 +3,8 @@
 Every test is isolated (autouse :func:`_isolate`): ``GOALTRACK_DB`` points at a SQLite file in
 its ``tmp_path``, ``HOME`` and the XDG dirs are empty temp dirs (no user config leaks in), the
 working directory is ``tmp_path``, and the plugin-control variables are unset (entry-point
-plugins, i.e. the installed first-party ones, stay on).
+plugins, i.e. the installed first-party ones, stay on), as are ``GOALTRACK_USER`` and
+``GOALTRACK_TOKEN`` (who acts).
 
 Databases:
 - ``pg_server_url`` (session): a PostgreSQL server tests may create databases on, in this order:

@@ -69,6 +69,12 @@ ITEM_KINDS: dict[str, str] = {
 }
 LIST_KINDS: tuple[str, ...] = tuple(ITEM_KINDS)
 
+# ---------------------------------------------------------------------------- people
+
+#: The roles a person may hold, each including the ones before it (:mod:`goaltrack.people.access`).
+Role = Literal["viewer", "contributor", "approver", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
 # ---------------------------------------------------------------------------- units
 
 #: Shares written in percent: 12.4 means 12.4 %, and a value must lie in 0-100.

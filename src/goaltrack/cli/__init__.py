@@ -45,6 +45,7 @@ COMMANDS = {
     "score": "goaltrack.cli.score_cmd:score_cmd",
     "report": "goaltrack.cli.report_cmds:report_group",
     "check": "goaltrack.cli.report_cmds:check_cmd",
+    "user": "goaltrack.cli.people_cmds:user_group",
     "demo": "goaltrack.cli.demo_cmd:demo_cmd",
     "plugins": "goaltrack.cli.plugins_cmd:plugins_cmd",
 }
@@ -74,6 +75,7 @@ COMMAND_HELP = {
     "score": "Score every indicator and roll the scores up to initiatives, focus areas and national goals.",
     "report": "Reports: goal coverage, budget, progress.",
     "check": "Run the coverage and lint checks on a plan.",
+    "user": "People, their roles and API tokens: who may record, approve and manage what.",
     "demo": "Load the bundled plan into a fresh database under --out and show what it holds.",
     "plugins": "List plugins: name, version, the hooks they implement and what each registered.",
 }

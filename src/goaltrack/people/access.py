@@ -30,8 +30,8 @@ from sqlalchemy.engine import Connection
 from goaltrack.errors import DataError
 from goaltrack.people import tables as pt
 from goaltrack.store import tables as m
+from goaltrack.vocab import ROLES
 
-ROLES = ("viewer", "contributor", "approver", "admin")
 SCOPE_KINDS = ("plan", "focus_area", "initiative", "indicator")
 #: What each action needs.
 ACTIONS = {"view": "viewer", "record": "contributor", "approve": "approver", "manage": "admin"}
@@ -51,11 +51,13 @@ class Grant:
     scope_kind: str
     scope_code: str
 
-    def describe(self) -> str:
+    def describe(self, *, with_plan: bool = False) -> str:
+        """``contributor for FA4``; ``with_plan``: ``contributor for FA4 in kalundborg-2021``
+        (a refusal names the plan already; a listing of every grant must)."""
         where = "every plan" if self.plan == EVERY_PLAN else self.plan
         if self.scope_kind == "plan":
             return f"{self.role} for {where}"
-        return f"{self.role} for {self.scope_code}"
+        return f"{self.role} for {self.scope_code}" + (f" in {where}" if with_plan else "")
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def _initiative_areas(conn: Connection, plan_id: int, codes: Iterable[str]) -> s
     return {("focus_area", c) for c in rows}
 
 
-def _plan_slug(conn: Connection, plan_id: int) -> str:
+def plan_slug(conn: Connection, plan_id: int) -> str:
     p = m.table_of(m.Plan)
     return str(conn.execute(select(p.c.slug).where(p.c.id == plan_id)).scalar_one())
 
@@ -149,7 +151,7 @@ def require(conn: Connection, actor: Actor | None, action: str, plan_id: int, ki
     internal caller (the demo, a migration) and is not checked."""
     if actor is None or actor.open:
         return
-    slug = _plan_slug(conn, plan_id)
+    slug = plan_slug(conn, plan_id)
     if not allows(actor, action, slug, containers(conn, plan_id, kind, code)):
         raise PermissionDenied(refusal(actor, action, slug, code or slug))
 
@@ -159,7 +161,7 @@ def require_each(conn: Connection, actor: Actor | None, action: str, plan_id: in
     """:func:`require` for many items (an import's indicators), naming the first refused."""
     if actor is None or actor.open:
         return
-    slug = _plan_slug(conn, plan_id)
+    slug = plan_slug(conn, plan_id)
     for code in sorted(set(codes)):
         if not allows(actor, action, slug, containers(conn, plan_id, kind, code)):
             raise PermissionDenied(refusal(actor, action, slug, code))

@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 from goaltrack.clock import utcnow
 from goaltrack.errors import DataError, UsageError
 from goaltrack.people import tables as pt
-from goaltrack.people.access import EVERY_PLAN, ROLES, SCOPE_KINDS, Actor, Grant, active_grants, has_people
+from goaltrack.people.access import EVERY_PLAN, SCOPE_KINDS, Actor, Grant, active_grants, has_people
 from goaltrack.store.database import writer
+from goaltrack.vocab import ROLES
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,63}$")
 TOKEN_PREFIX = "gt_"
@@ -68,6 +69,8 @@ def add_person(engine: Engine, login: str, display_name: str, *, email: str | No
         raise UsageError(f"login '{login}': lower-case letters, digits, '.', '_' and '-', at most 64")
     if email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
         raise UsageError(f"--email '{email}' is not an e-mail address")
+    if not display_name.strip():
+        raise UsageError("--name: the person's name may not be empty")
     hashed = hash_password(password) if password is not None else None
     p = pt.person
     with writer(engine).begin() as conn:
@@ -90,7 +93,7 @@ def add_person(engine: Engine, login: str, display_name: str, *, email: str | No
 def _require_people_admin(conn: Connection, actor: Actor | None, what: str) -> None:
     from goaltrack.people.access import require_site_admin
 
-    if actor is None:
+    if actor is None or (actor.open and not has_people(conn)):  # nobody to protect yet
         return
     if actor.open:  # people exist but the command runs without one: refuse, do not guess
         raise DataError(f"may not {what}: this database has people; say who you are with --as or GOALTRACK_USER")
@@ -117,14 +120,16 @@ def list_people(conn: Connection) -> list[dict[str, Any]]:
         out.append({
             "login": r.login, "name": r.display_name, "email": r.email, "active": bool(r.active),
             "password": r.password_hash is not None,
-            "deactivated_at": r.deactivated_at.isoformat(sep=" ") if r.deactivated_at else None,
+            "deactivated_at": _iso(r.deactivated_at),
             "roles": [{"role": x.role, "plan": x.plan, "scope": x.scope_kind, "code": x.scope_code or None,
-                       "text": x.describe()} for x in mine],
+                       "text": x.describe(with_plan=True)} for x in mine],
         })
     return out
 
 
-def deactivate(engine: Engine, login: str, *, actor: Actor | None) -> None:
+def deactivate(engine: Engine, login: str, *, actor: Actor | None) -> int:
+    """Deactivate ``login`` (the row stays, so history keeps naming them) and revoke their
+    API tokens; the number of tokens revoked."""
     p = pt.person
     with writer(engine).begin() as conn:
         _require_people_admin(conn, actor, f"deactivate {login}")
@@ -136,7 +141,8 @@ def deactivate(engine: Engine, login: str, *, actor: Actor | None) -> None:
         now = utcnow()
         conn.execute(update(p).where(p.c.id == row.id).values(active=False, deactivated_at=now))
         t = pt.api_token
-        conn.execute(update(t).where(t.c.person_id == row.id, t.c.revoked_at.is_(None)).values(revoked_at=now))
+        return int(conn.execute(update(t).where(t.c.person_id == row.id, t.c.revoked_at.is_(None))
+                                .values(revoked_at=now)).rowcount)
 
 
 def set_password(engine: Engine, login: str, password: str, *, actor: Actor | None) -> None:
@@ -154,12 +160,7 @@ def grant(engine: Engine, login: str, role: str, plan: str, scope_kind: str, sco
     """Grant ``role``; False when the person holds exactly that grant already."""
     from goaltrack.people.access import require
 
-    if role not in ROLES:
-        raise UsageError(f"unknown role '{role}' (one of: {', '.join(ROLES)})")
-    if scope_kind not in SCOPE_KINDS:
-        raise UsageError(f"unknown scope '{scope_kind}' (one of: {', '.join(SCOPE_KINDS)})")
-    if scope_kind == "plan" and scope_code:  # it would be listed as the whole plan and match nothing
-        raise UsageError(f"a grant for a whole plan names no item (got '{scope_code}')")
+    _check_grant(role, plan, scope_kind, scope_code)
     g = pt.role_grant
     with writer(engine).begin() as conn:
         if plan == EVERY_PLAN:
@@ -186,9 +187,11 @@ def grant(engine: Engine, login: str, role: str, plan: str, scope_kind: str, sco
 
 def revoke(engine: Engine, login: str, role: str, plan: str, scope_kind: str, scope_code: str, *,
            actor: Actor | None) -> int:
-    """Revoke a grant (kept, with who revoked it); the number revoked, 0 or 1."""
+    """Revoke a grant (kept, with who revoked it); the number revoked, 1 (holding none is
+    an error)."""
     from goaltrack.people.access import require
 
+    _check_grant(role, plan, scope_kind, scope_code)
     g = pt.role_grant
     with writer(engine).begin() as conn:
         if plan == EVERY_PLAN:
@@ -204,8 +207,32 @@ def revoke(engine: Engine, login: str, role: str, plan: str, scope_kind: str, sc
             raise DataError(f"{login} is the last admin of every plan; grant another first")
         n = conn.execute(update(g).where(*where).values(revoked_at=utcnow(), revoked_by=_who(actor))).rowcount
     if not n:
-        raise DataError(f"{login} does not hold {Grant(role, plan, scope_kind, scope_code).describe()}")
+        held = Grant(role, plan, scope_kind, scope_code).describe(with_plan=True)
+        raise DataError(f"{login} does not hold {held} (goaltrack user list)")
     return int(n)
+
+
+def plan_for(conn: Connection, slug: str | None) -> str:
+    """The plan a grant is for: ``*``, the slug given, or (``None``) the only plan's."""
+    if slug is not None:
+        return slug
+    from goaltrack.people.access import plan_slug
+
+    return plan_slug(conn, _plan_id(conn, None))
+
+
+def _check_grant(role: str, plan: str, scope_kind: str, scope_code: str) -> None:
+    if role not in ROLES:
+        raise UsageError(f"unknown role '{role}' (one of: {', '.join(ROLES)})")
+    if scope_kind not in SCOPE_KINDS:
+        raise UsageError(f"unknown scope '{scope_kind}' (one of: {', '.join(SCOPE_KINDS)})")
+    what = scope_kind.replace("_", " ")
+    if scope_kind == "plan" and scope_code:
+        raise UsageError(f"a grant for a whole plan names no item ('{scope_code}')")
+    if scope_kind != "plan" and not scope_code:
+        raise UsageError(f"a grant for one {what} needs its code")
+    if scope_kind != "plan" and plan == EVERY_PLAN:
+        raise UsageError(f"a grant for one {what} needs the plan it belongs to: --plan SLUG, not '*'")
 
 
 def _last_site_admin(conn: Connection, person_id: int) -> bool:
@@ -222,7 +249,7 @@ def _who(actor: Actor | None) -> str:
     return actor.login if actor is not None else "goaltrack"
 
 
-def _plan_id(conn: Connection, slug: str) -> int:
+def _plan_id(conn: Connection, slug: str | None) -> int:
     from goaltrack.store.database import plan_id_for
 
     return plan_id_for(conn, slug)
@@ -244,6 +271,7 @@ def _check_item(conn: Connection, plan_id: int, kind: str, code: str) -> None:
 
 @dataclass(frozen=True)
 class NewToken:
+    id: int
     token: str  # shown once
     name: str
     expires_at: dt.datetime
@@ -265,35 +293,43 @@ def create_token(engine: Engine, login: str, name: str, days: int, *, actor: Act
         row = _person(conn, login)
         if not row.active:
             raise DataError(f"{login} is deactivated; no token can be made for them")
-        conn.execute(insert(pt.api_token).values(
+        token_id = conn.execute(insert(pt.api_token).values(
             person_id=row.id, name=name, token_hash=_token_hash(token), prefix=token[:10], created_at=now,
-            expires_at=expires))
-    return NewToken(token, name, expires)
+            expires_at=expires).returning(pt.api_token.c.id)).scalar_one()
+    return NewToken(int(token_id), token, name, expires)
 
 
 def list_tokens(conn: Connection, login: str) -> list[dict[str, Any]]:
     t = pt.api_token
     row = _person(conn, login)
     rows = conn.execute(select(t).where(t.c.person_id == row.id).order_by(t.c.id)).all()
+    now = utcnow()
     return [{"id": r.id, "name": r.name, "prefix": r.prefix, "created_at": _iso(r.created_at),
              "expires_at": _iso(r.expires_at), "revoked_at": _iso(r.revoked_at),
-             "last_used_at": _iso(r.last_used_at)} for r in rows]
+             "last_used_at": _iso(r.last_used_at),
+             "state": "revoked" if r.revoked_at else "expired" if _aware(r.expires_at) <= now else "active"}
+            for r in rows]
 
 
-def revoke_token(engine: Engine, login: str, token_id: int, *, actor: Actor | None) -> None:
+def revoke_token(engine: Engine, login: str, token_id: int, *, actor: Actor | None) -> str:
+    """Revoke token ``token_id`` of ``login``; its name."""
     t = pt.api_token
     with writer(engine).begin() as conn:
         if actor is None or actor.login != login:
             _require_people_admin(conn, actor, f"revoke a token of {login}")
         row = _person(conn, login)
-        n = conn.execute(update(t).where(t.c.id == token_id, t.c.person_id == row.id, t.c.revoked_at.is_(None))
-                         .values(revoked_at=utcnow())).rowcount
-        if not n:
+        name = conn.execute(update(t).where(t.c.id == token_id, t.c.person_id == row.id, t.c.revoked_at.is_(None))
+                            .values(revoked_at=utcnow()).returning(t.c.name)).scalar()
+        if name is None:
             raise DataError(f"{login} has no unrevoked token {token_id} (goaltrack user tokens {login})")
+    return str(name)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat(sep=" ", timespec="seconds") if value is not None else None
+    """``2026-12-07 11:29:49``, in UTC, the same from either backend."""
+    if value is None:
+        return None
+    return _aware(value).astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
