@@ -349,6 +349,70 @@ def test_demo_default_out_is_in_the_working_directory(tmp_path: Path) -> None:
     assert (tmp_path / "demo-output" / "goaltrack.db").is_file()
 
 
+def test_demo_adds_example_people_and_takes_one_value_through_review(tmp_path: Path) -> None:
+    """Issue 14: the demo's people are labelled as examples, and its one review entry goes
+    draft -> submitted -> returned (with the reason) -> submitted (revision 2) -> approved. The
+    value approved is the example series' own figure, so the reports stay as they were."""
+    from goaltrack.demo import REVIEW_EXAMPLE
+    from goaltrack.people.accounts import list_people
+
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text, db = result.stdout, out / "goaltrack.db"
+    engine = open_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            people = {p["login"]: p for p in list_people(conn)}
+    finally:
+        engine.dispose()
+    assert {login: [r["text"] for r in p["roles"]] for login, p in people.items()} == {
+        "alma.example": ["admin for every plan"],  # the first person
+        "anders.example": [f"approver for {SLUG}"],
+        "eva.example": ["contributor for MM13"],
+    }
+    for p in people.values():
+        assert re.fullmatch(r"\w+ Eksempel \(example (admin|approver|contributor)\)", p["name"]), p["name"]
+        assert p["active"] and not p["password"] and p["name"] in text
+    assert "EXAMPLE people (made up for the demo, not real people):" in text
+    assert "The demo requires review for this plan in its own database" in text
+    assert "eva.example may not record MM17: contributor for MM13 only" in text
+    assert f"goaltrack --db {db} history MM13" in text and f"goaltrack --db {db} review 1" in text
+
+    def gt(*args: str) -> Any:
+        r = CliRunner().invoke(cli, ["--db", str(db), *args, "--format", "json"], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+    entry = gt("review", "1")
+    assert (entry["what"], entry["state"], entry["author"], entry["revision"]) == (
+        "MM13 2021M06", "approved", "eva.example", 2)
+    assert [(e["from"], e["to"], e["actor"], e["revision"], e["reason"]) for e in entry["events"]] == [
+        (None, "draft", "eva.example", 1, None),
+        ("draft", "submitted", "eva.example", 1, None),
+        ("submitted", "returned", "anders.example", 1, REVIEW_EXAMPLE["reason"]),
+        ("returned", "submitted", "eva.example", 2, "revised"),
+        ("submitted", "approved", "anders.example", 2, None),
+    ]
+    assert [r["value"] for r in entry["revisions"]] == [34.5, 43.5]
+    assert gt("review", "--all") == []
+
+    # The approved value replaced the example series' equal June figure: history shows both,
+    # the reports only the current one, as without the review step.
+    with (REPO / "config" / "plans" / f"{SLUG}.example.csv").open(encoding="utf-8", newline="") as fh:
+        series = [(r["period"], float(r["value"])) for r in csv.DictReader(fh) if r["indicator"] == "MM13"]
+    assert ("2021M06", 43.5) in series
+    history = gt("history", "MM13")
+    june = [(e["value"], e["current"], e["source"], e["recorded_by"] == "eva.example")
+            for e in history["entries"] if e["period"] == "2021M06"]
+    assert june == [(43.5, False, "example", False), (43.5, True, "example", True)]
+    assert [r["id"] for r in history["reviews"]] == [1]
+    progress = gt("report", "progress")
+    (mm13,) = [i for i in progress["indicators"] if i["code"] == "MM13"]
+    assert [(p["period"], p["value"]) for p in mm13["series"]] == series
+    assert all(p["example_data"] for p in mm13["series"])
+
+
 # --------------------------------------------------------------------------- errors
 
 #: FILE:LINE:COL: path: message

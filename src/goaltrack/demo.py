@@ -5,6 +5,13 @@ The example series and statuses ship beside the bundled plan (``<slug>.example.c
 ``<slug>.example-statuses.csv``); every value in them has the source ``example`` and every
 report marks what rests on them. The plan's own figures are never touched.
 
+Then it adds :data:`EXAMPLE_PEOPLE` (every display name says it is an example), requires
+review for the plan in the demo's database only, and takes one example value through the
+review workflow (:data:`REVIEW_EXAMPLE`): submitted, returned with a reason, corrected,
+submitted again and approved. The approved value is the figure the example series already
+holds for that month, so the reports are the same as without the review step; ``goaltrack
+history`` shows both, and every transition.
+
 Files written to the output directory: ``goaltrack.db``, and :data:`DEMO_REPORTS`
 (``coverage.html``, ``budget.html``, ``progress.html``, ``coverage.md``, ``coverage.json``)
 in the plan's language.
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
     from goaltrack.interfaces import Report
+    from goaltrack.people.access import Actor
 
 DEMO_REPORTS: tuple[tuple[str, str], ...] = (
     ("coverage", "html"),
@@ -34,6 +42,25 @@ DEMO_REPORTS: tuple[tuple[str, str], ...] = (
     ("coverage", "json"),
 )
 """(report, format) pairs the demo writes, as ``<report>.<extension>``."""
+
+#: The demo's example people: (login, display name, (role, scope kind, scope code) in the
+#: bundled plan). The first person of a database is made admin of every plan; that admin
+#: grants the others their role. Each display name says it is an example.
+EXAMPLE_PEOPLE: tuple[tuple[str, str, tuple[str, str, str] | None], ...] = (
+    ("alma.example", "Alma Eksempel (example admin)", None),
+    ("anders.example", "Anders Eksempel (example approver)", ("approver", "plan", "")),
+    ("eva.example", "Eva Eksempel (example contributor)", ("contributor", "indicator", "MM13")),
+)
+
+#: The value the demo reviews: Eva checks June again (Jobindsats revises past months), types
+#: 34.5 for 43.5, is returned, and records 43.5, the figure the example series holds: the
+#: approved value replaces an equal one, so no report changes. ``other`` is an indicator
+#: her grant does not cover.
+REVIEW_EXAMPLE: dict[str, str] = {
+    "indicator": "MM13", "period": "2021M06", "typed": "34.5", "corrected": "43.5", "other": "MM17",
+    "note": "EXAMPLE DATA - invented for the demo; June checked again (Jobindsats revises past months)",
+    "reason": "34.5 is far below May (42.9) and the current 43.5: two digits swapped? Check June again.",
+}
 
 
 def demo_files(app: AppContext, out_dir: Path) -> list[Path]:
@@ -62,6 +89,7 @@ def run_demo(
     try:
         plan_id = _load_example(app, engine, who, echo)
         _echo_plan_and_scores(app, engine, plan_id, echo)
+        entry = _review_example(engine, plan_id, echo)
         with engine.connect() as conn:
             written, summary, counts = _write_reports(app, conn, plan_id, out_dir, wrote)
     finally:
@@ -69,6 +97,12 @@ def run_demo(
     if wrote is not None:
         wrote(db_path)  # closed: the last connection has moved the WAL into the file
     _echo_results(db_path, out_dir, written, summary, counts, echo)
+    gt = f"goaltrack --db {db_path}"
+    echo(f"Review: {gt} history {REVIEW_EXAMPLE['indicator']}   (both June values, every transition)")
+    echo(f"        {gt} review {entry}   (the entry: its revisions and events)")
+    echo(f"        {gt} review --all   (what still waits: nothing, the entry is approved)")
+    echo(f"This database has people: commands that write need --as LOGIN ({EXAMPLE_PEOPLE[0][0]} is the "
+         "example admin).")
     return db_path
 
 
@@ -101,6 +135,85 @@ def _load_example(app: AppContext, engine: Engine, who: str, echo: Callable[[str
                           note=row["note"], origin=EXAMPLE_SOURCE)
         echo(f"Recorded {len(rows)} EXAMPLE initiative statuses (not real statuses).")
     return plan_id
+
+
+def _add_example_people(engine: Engine, slug: str, echo: Callable[[str], None]) -> dict[str, Actor]:
+    """Add :data:`EXAMPLE_PEOPLE` and their grants through the people API; each as an actor."""
+    from goaltrack.people.accounts import actor_for_login, add_person, grant
+
+    admin: Actor | None = None
+    for login, name, role in EXAMPLE_PEOPLE:
+        added = add_person(engine, login, name, email=None, password=None, actor=admin)
+        if role is not None:
+            grant(engine, login, role[0], slug, role[1], role[2], actor=admin)
+        if added.first:
+            with engine.connect() as conn:
+                admin = actor_for_login(conn, login)
+    with engine.connect() as conn:
+        actors = {login: actor_for_login(conn, login) for login, *_ in EXAMPLE_PEOPLE}
+    echo("")
+    echo("EXAMPLE people (made up for the demo, not real people):")
+    for login, actor in actors.items():
+        roles = ", ".join(g.describe() for g in actor.grants)
+        echo(f"  {login:<15} {actor.display_name:<36} {roles}")
+    return actors
+
+
+def _review_example(engine: Engine, plan_id: int, echo: Callable[[str], None]) -> int:
+    """People, review required, and :data:`REVIEW_EXAMPLE` submitted, returned, corrected and
+    approved; the review entry's id."""
+    from sqlalchemy import select, update
+
+    from goaltrack.people.access import PermissionDenied, require
+    from goaltrack.review.transitions import move
+    from goaltrack.store import tables as m
+    from goaltrack.store.database import writer
+
+    plan = m.table_of(m.Plan)
+    with engine.connect() as conn:
+        slug = conn.execute(select(plan.c.slug).where(plan.c.id == plan_id)).scalar_one()
+    people = _add_example_people(engine, slug, echo)
+    approver, author = people[EXAMPLE_PEOPLE[1][0]], people[EXAMPLE_PEOPLE[2][0]]
+    # The bundled plan's file transcribes a source and says nothing about review, so the demo
+    # turns review on in its own database, as `review: required` in a plan file would (loading
+    # the file again sets it back). It is said, not hidden.
+    with writer(engine).begin() as conn:
+        conn.execute(update(plan).where(plan.c.id == plan_id).values(review="required"))
+    echo("The demo requires review for this plan in its own database "
+         "(a plan file says so with `review: required`).")
+    echo(f"One EXAMPLE value (source '{EXAMPLE_SOURCE}') through review:")
+    ex = REVIEW_EXAMPLE
+    entry = _record_example(engine, plan_id, author, ex["typed"], submit=False, echo=echo)
+    move(engine, entry, "submit", author)
+    echo(f"  {author.login} submitted entry {entry}")
+    move(engine, entry, "return", approver, reason=ex["reason"])
+    echo(f"  {approver.login} returned entry {entry}: \"{ex['reason']}\"")
+    _record_example(engine, plan_id, author, ex["corrected"], submit=True, echo=echo)
+    moved = move(engine, entry, "approve", approver)
+    echo(f"  {approver.login} approved entry {entry}: {moved.what} = {ex['corrected']} is the current value, "
+         "the figure the example series holds (so the reports are the same)")
+    with engine.connect() as conn:  # the check every write makes, here without writing
+        try:
+            require(conn, author, "record", plan_id, "indicator", ex["other"])
+        except PermissionDenied as refused:
+            echo(f"  and {refused.message}")
+    return entry
+
+
+def _record_example(engine: Engine, plan_id: int, author: Actor, value: str, *, submit: bool,
+                    echo: Callable[[str], None]) -> int:
+    """``author`` records :data:`REVIEW_EXAMPLE`'s value ``value``; the review entry's id."""
+    from goaltrack.store.recording import record_measurement
+
+    ex = REVIEW_EXAMPLE
+    r = record_measurement(engine, plan_id, ex["indicator"], value, ex["period"], by=author.login, note=ex["note"],
+                           source=EXAMPLE_SOURCE, actor=author, submit=submit)
+    if r.entry is None:
+        raise RuntimeError("the demo's plan requires review, yet a value was recorded without it")
+    what = "and submitted it again" if submit else "as a draft"
+    echo(f"  {author.login} recorded {ex['indicator']} {ex['period']} = {value} {what}: "
+         f"entry {r.entry}, {r.state}, revision {r.revision}")
+    return r.entry
 
 
 def _echo_plan_and_scores(app: AppContext, engine: Engine, plan_id: int, echo: Callable[[str], None]) -> None:
