@@ -33,6 +33,7 @@ from goaltrack.reports.allocation import plain_amounts
 from goaltrack.reports.common import envelope, plan_meta
 from goaltrack.reports.findings import finding_json, findings_table
 from goaltrack.reports.reach import Reach, level_counts, norm_title
+from goaltrack.review.overlay import pending_indicators
 from goaltrack.store import tables as m
 from goaltrack.store.links import Links
 from goaltrack.store.plan_queries import PlanItems, account_amounts
@@ -111,6 +112,7 @@ class _GoalEntries:
         self.allocation = allocate(conn, plan_id)
         self.years = self.allocation.years
         self.latest_dates = _latest_dates(conn, list(self.items.ind_by_id), as_of)
+        self.pending = pending_indicators(conn, list(self.items.ind_by_id))  # None unless --include-pending
         self.ind_nodes = {n.code: n for n in scores.indicators}
         self.goal_nodes = {n.code: n for n in scores.goals}
         self.ini_nodes = {n.code: n for n in scores.initiatives}
@@ -181,6 +183,7 @@ class _GoalEntries:
             "latest_period": latest[0] if latest else None, "latest_date": latest[1] if latest else None,
             "score": None if node.score is None else round(node.score, 4), "status": node.status,
             "example_data": node.example,
+            **({"pending": ind_id in self.pending} if self.pending is not None else {}),
         }
 
 

@@ -38,6 +38,22 @@ def pending_meta(conn: Connection) -> dict[str, Any] | None:
     return {"included": True, "entries": sorted(entries), "count": len(entries)}
 
 
+def pending_indicators(conn: Connection, indicator_ids: list[int]) -> set[int] | None:
+    """Which of the indicators have a current value that waits for review (None unless
+    pending values are included)."""
+    entries = pending_entries(conn)
+    if entries is None:
+        return None
+    if not entries:
+        return set()
+    from goaltrack.store import tables as m
+
+    mt = m.table_of(m.Measurement)
+    return set(conn.execute(select(mt.c.indicator_id).distinct().where(
+        mt.c.indicator_id.in_(indicator_ids), mt.c.superseded_at.is_(None),
+        mt.c.review_entry_id.in_(sorted(entries)))).scalars())
+
+
 @contextmanager
 def including_pending(conn: Connection, plan_ids: list[int]) -> Iterator[list[int]]:
     """Apply every submitted entry of ``plan_ids`` for the duration, then roll back."""
