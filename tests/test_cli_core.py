@@ -369,7 +369,7 @@ def test_demo_adds_example_people_and_takes_one_value_through_review(tmp_path: P
     assert {login: [r["text"] for r in p["roles"]] for login, p in people.items()} == {
         "alma.example": ["admin for every plan"],  # the first person
         "anders.example": [f"approver for {SLUG}"],
-        "eva.example": ["contributor for MM13"],
+        "eva.example": ["contributor for MM13 in kalundborg-2021"],
     }
     for p in people.values():
         assert re.fullmatch(r"\w+ Eksempel \(example (admin|approver|contributor)\)", p["name"]), p["name"]
