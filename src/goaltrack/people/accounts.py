@@ -158,20 +158,13 @@ def set_password(engine: Engine, login: str, password: str, *, actor: Actor | No
 def grant(engine: Engine, login: str, role: str, plan: str, scope_kind: str, scope_code: str, *,
           actor: Actor | None) -> bool:
     """Grant ``role``; False when the person holds exactly that grant already."""
-    from goaltrack.people.access import require
 
     _check_grant(role, plan, scope_kind, scope_code)
     g = pt.role_grant
     with writer(engine).begin() as conn:
-        if plan == EVERY_PLAN:
-            _require_people_admin(conn, actor, f"grant {role} for every plan")
-        else:
-            plan_id = _plan_id(conn, plan)
-            if scope_kind != "plan":
-                _check_item(conn, plan_id, scope_kind, scope_code)
-            if actor is not None and actor.open and has_people(conn):
-                _require_people_admin(conn, actor, f"grant {role} to {login}")
-            require(conn, actor, "manage", plan_id)
+        plan_id = _may_change_grants(conn, actor, f"grant {role}", login, plan)
+        if plan_id is not None and scope_kind != "plan":
+            _check_item(conn, plan_id, scope_kind, scope_code)
         row = _person(conn, login)
         if not row.active:
             raise DataError(f"{login} is deactivated; roles cannot be granted to them")
@@ -189,17 +182,11 @@ def revoke(engine: Engine, login: str, role: str, plan: str, scope_kind: str, sc
            actor: Actor | None) -> int:
     """Revoke a grant (kept, with who revoked it); the number revoked, 1 (holding none is
     an error)."""
-    from goaltrack.people.access import require
 
     _check_grant(role, plan, scope_kind, scope_code)
     g = pt.role_grant
     with writer(engine).begin() as conn:
-        if plan == EVERY_PLAN:
-            _require_people_admin(conn, actor, f"revoke {role} for every plan")
-        else:
-            if actor is not None and actor.open:
-                _require_people_admin(conn, actor, f"revoke {role} from {login}")
-            require(conn, actor, "manage", _plan_id(conn, plan))
+        _may_change_grants(conn, actor, f"revoke {role}", login, plan)
         row = _person(conn, login)
         where = (g.c.person_id == row.id, g.c.role == role, g.c.plan == plan, g.c.scope_kind == scope_kind,
                  g.c.scope_code == scope_code, g.c.revoked_at.is_(None))
@@ -219,6 +206,21 @@ def plan_for(conn: Connection, slug: str | None) -> str:
     from goaltrack.people.access import plan_slug
 
     return plan_slug(conn, _plan_id(conn, None))
+
+
+def _may_change_grants(conn: Connection, actor: Actor | None, what: str, login: str, plan: str) -> int | None:
+    """Refuse unless ``actor`` may grant or revoke roles in ``plan`` (an admin of it; for
+    every plan, an admin of every plan); the plan's id (None for every plan)."""
+    from goaltrack.people.access import require
+
+    if plan == EVERY_PLAN:
+        _require_people_admin(conn, actor, f"{what} for every plan")
+        return None
+    plan_id = _plan_id(conn, plan)
+    if actor is not None and actor.open and has_people(conn):
+        _require_people_admin(conn, actor, f"{what} to {login}")
+    require(conn, actor, "manage", plan_id)
+    return plan_id
 
 
 def _check_grant(role: str, plan: str, scope_kind: str, scope_code: str) -> None:
