@@ -499,3 +499,19 @@ def test_reports_use_approved_values_only(db_url: str, tmp_path: Path) -> None:
     assert reports(db_url) == before
     gt(db_url, "approve", "2", as_="anna")  # and the comparison can tell: approving one changes them
     assert reports(db_url, (("report", "progress"),))["report progress"] != before["report progress"]
+
+
+def test_recording_the_approved_value_revises_an_open_entry(db_url: str, tmp_path: Path) -> None:
+    # 2023's approved value is 3.7 (from the plan file). A returned entry proposing 3.5 is put
+    # back to 3.7 by recording 3.7 again: a new revision, not "Unchanged" with the draft left.
+    review_db(db_url, tmp_path).dispose()
+    gt(db_url, "record", "ledighed", "3.5", "-p", "2023", "--submit", as_="carl")
+    gt(db_url, "return", "1", "--reason", "3.5 is not what Jobindsats says", as_="anna")
+    r = gt(db_url, "record", "ledighed", "3.7", "-p", "2023", as_="carl")
+    assert r.stdout.startswith("Revised (revision 2) ledighed 2023 = 3.7 as review entry 1"), r.stdout
+    entry = as_json(db_url, "review", "1")
+    assert [v["value"] for v in entry["revisions"]] == [3.5, 3.7]
+    # With no open entry, the approved value again is unchanged and files nothing.
+    r = gt(db_url, "record", "ledighed", "3.7", "-p", "2023", as_="anna")
+    assert r.stdout.startswith("Unchanged: ledighed 2023 is already 3.7"), r.stdout
+    assert rows(db_url, "SELECT count(*) FROM review_entry") == [(1,)]

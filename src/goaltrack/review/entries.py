@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from goaltrack.store.recording import Proposal
 
 
-def propose_measurement(conn: Connection, plan_id: int, v: Proposal, *, submit: bool) -> tuple[int, str, int]:
-    """File ``v`` for review; return (entry id, state, revision)."""
+def propose_measurement(conn: Connection, plan_id: int, v: Proposal, *, submit: bool,
+                        only_to_revise: bool = False) -> tuple[int, str, int] | None:
+    """File ``v`` for review; return (entry id, state, revision). With ``only_to_revise``,
+    only revise the author's open entry for the same value, and return None when there is
+    none."""
     e, pm = pt.review_entry, pt.pending_measurement
     open_entry = conn.execute(
         select(e.c.id, e.c.state, e.c.revision)
@@ -35,6 +38,8 @@ def propose_measurement(conn: Connection, plan_id: int, v: Proposal, *, submit: 
                pm.c.breakdown == v.breakdown)
         .order_by(e.c.id.desc())
     ).first()
+    if only_to_revise and open_entry is None:
+        return None
     what = f"{v.indicator} {v.period_code}" + (f" ({v.breakdown})" if v.breakdown else "")
     entry = _open_or_new(conn, plan_id, "measurement", v.recorded_by, open_entry, what, submit=submit,
                          target=v.indicator, period=v.period_code, breakdown=v.breakdown)

@@ -114,16 +114,21 @@ def record_measurement(
         old = current_value(conn, proposal)
         if correct and old is None:
             raise UsageError(f"--correct: {indicator} has no value for {p.code} to correct")
-        if old is not None and _same(old, value, missing, kind, note, source):
-            since = f"{_iso(old.recorded_at)} by {old.recorded_by}"
-            return Recorded(indicator, p.code, value, old.value, False, unchanged=True, current_since=since,
-                            breakdown=breakdown)
+        same = old is not None and _same(old, value, missing, kind, note, source)
         if review_required(conn, plan_id):
             from goaltrack.review.entries import propose_measurement
 
-            entry, state, revision = propose_measurement(conn, plan_id, proposal, submit=submit)
-            return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None,
-                            breakdown=breakdown, entry=entry, state=state, revision=revision)
+            # The approved value again revises the author's open entry for it (back to what
+            # is approved); with no open entry it is unchanged, as without review.
+            filed = propose_measurement(conn, plan_id, proposal, submit=submit, only_to_revise=same)
+            if filed is not None:
+                entry, state, revision = filed
+                return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None,
+                                breakdown=breakdown, entry=entry, state=state, revision=revision)
+        if same:
+            since = f"{_iso(old.recorded_at)} by {old.recorded_by}"
+            return Recorded(indicator, p.code, value, old.value, False, unchanged=True, current_since=since,
+                            breakdown=breakdown)
         write_measurement(conn, proposal, origin="correct" if correct else "record", old=old)
     return Recorded(indicator, p.code, value, old.value if old is not None else None, old is not None,
                     breakdown=breakdown)
