@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from goaltrack.clock import utcnow
+from goaltrack.clock import as_utc, utc_text, utcnow
 from goaltrack.errors import DataError, UsageError
 from goaltrack.people import tables as pt
 from goaltrack.people.access import EVERY_PLAN, SCOPE_KINDS, Actor, Grant, active_grants, has_people
@@ -120,7 +120,7 @@ def list_people(conn: Connection) -> list[dict[str, Any]]:
         out.append({
             "login": r.login, "name": r.display_name, "email": r.email, "active": bool(r.active),
             "password": r.password_hash is not None,
-            "deactivated_at": _iso(r.deactivated_at),
+            "deactivated_at": utc_text(r.deactivated_at),
             "roles": [{"role": x.role, "plan": x.plan, "scope": x.scope_kind, "code": x.scope_code or None,
                        "text": x.describe(with_plan=True)} for x in mine],
         })
@@ -306,10 +306,10 @@ def list_tokens(conn: Connection, login: str) -> list[dict[str, Any]]:
     row = _person(conn, login)
     rows = conn.execute(select(t).where(t.c.person_id == row.id).order_by(t.c.id)).all()
     now = utcnow()
-    return [{"id": r.id, "name": r.name, "prefix": r.prefix, "created_at": _iso(r.created_at),
-             "expires_at": _iso(r.expires_at), "revoked_at": _iso(r.revoked_at),
-             "last_used_at": _iso(r.last_used_at),
-             "state": "revoked" if r.revoked_at else "expired" if _aware(r.expires_at) <= now else "active"}
+    return [{"id": r.id, "name": r.name, "prefix": r.prefix, "created_at": utc_text(r.created_at),
+             "expires_at": utc_text(r.expires_at), "revoked_at": utc_text(r.revoked_at),
+             "last_used_at": utc_text(r.last_used_at),
+             "state": "revoked" if r.revoked_at else "expired" if as_utc(r.expires_at) <= now else "active"}
             for r in rows]
 
 
@@ -327,18 +327,6 @@ def revoke_token(engine: Engine, login: str, token_id: int, *, actor: Actor | No
     return str(name)
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    """``2026-12-07 11:29:49``, in UTC, the same from either backend."""
-    if value is None:
-        return None
-    return _aware(value).astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were written in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 # --------------------------------------------------------------------------- who is acting
 
 
@@ -354,9 +342,9 @@ def actor_for_token(conn: Connection, token: str) -> Actor:
         raise DataError("unknown API token")
     person = conn.execute(select(pt.person).where(pt.person.c.id == row.person_id)).one()
     if row.revoked_at is not None:
-        raise DataError(f"API token '{row.name}' of {person.login} was revoked on {_aware(row.revoked_at):%Y-%m-%d}")
-    if _aware(row.expires_at) <= utcnow():
-        raise DataError(f"API token '{row.name}' of {person.login} expired on {_aware(row.expires_at):%Y-%m-%d}; "
+        raise DataError(f"API token '{row.name}' of {person.login} was revoked on {as_utc(row.revoked_at):%Y-%m-%d}")
+    if as_utc(row.expires_at) <= utcnow():
+        raise DataError(f"API token '{row.name}' of {person.login} expired on {as_utc(row.expires_at):%Y-%m-%d}; "
                         "make a new one with `goaltrack user token`")
     if not person.active:
         raise DataError(f"{person.login} is deactivated")
@@ -366,7 +354,7 @@ def actor_for_token(conn: Connection, token: str) -> Actor:
 def actor_for_login(conn: Connection, login: str) -> Actor:
     row = _person(conn, login)
     if not row.active:
-        raise DataError(f"{login} is deactivated (since {_aware(row.deactivated_at):%Y-%m-%d}) and may not act")
+        raise DataError(f"{login} is deactivated (since {as_utc(row.deactivated_at):%Y-%m-%d}) and may not act")
     return _actor(conn, row)
 
 

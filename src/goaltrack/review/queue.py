@@ -8,13 +8,12 @@ before; a batch shows the rows that differ from the approved values.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
-from goaltrack.clock import as_utc, utcnow
+from goaltrack.clock import as_utc, utc_text, utcnow
 from goaltrack.errors import GoaltrackError
 from goaltrack.people import tables as pt
 from goaltrack.people.access import Actor
@@ -62,7 +61,7 @@ def entry(conn: Connection, entry_id: int, *, rows: bool = True) -> dict[str, An
     out = summary(conn, row, limit=None if rows else 0)
     ev = pt.review_event
     out["events"] = [
-        {"at": _iso(r.at), "actor": r.actor, "from": r.from_state, "to": r.to_state, "reason": r.reason,
+        {"at": utc_text(r.at), "actor": r.actor, "from": r.from_state, "to": r.to_state, "reason": r.reason,
          "revision": r.revision}
         for r in conn.execute(select(ev).where(ev.c.entry_id == entry_id).order_by(ev.c.id))
     ]
@@ -88,7 +87,7 @@ def entries_for(conn: Connection, plan_id: int, subject: str, code: str) -> list
 def summary(conn: Connection, row: Any, *, limit: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id, "subject": row.subject, "what": describe(conn, row), "state": row.state,
-        "author": row.author, "revision": row.revision, "updated_at": _iso(row.updated_at),
+        "author": row.author, "revision": row.revision, "updated_at": utc_text(row.updated_at),
         "waiting_days": (utcnow() - as_utc(row.updated_at)).days, "reason": _last_reason(conn, row),
     }
     if row.subject == "batch":
@@ -178,7 +177,3 @@ def _batch_changes(conn: Connection, row: Any, limit: int | None) -> dict[str, A
                   "approved_value": r.old_value, "approved_missing": r.old_missing,
                   "change": "changed" if r.old_id is not None else "new"} for r in shown],
     }
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else as_utc(value).strftime("%Y-%m-%d %H:%M:%S")

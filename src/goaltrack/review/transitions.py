@@ -150,7 +150,7 @@ def apply(conn: Connection, row: Any, now: dt.datetime) -> int:
         conn.execute(update(b).where(b.c.id == row.batch_id).values(inserted=b.c.inserted + inserted,
                                                                      superseded=b.c.superseded + superseded))
         return inserted
-    from goaltrack.store.recording import Proposal, current_value, write_measurement
+    from goaltrack.store.recording import Proposal, current_value, says_nothing_new, write_measurement
 
     pm, ind = pt.pending_measurement, m.table_of(m.Indicator)
     p = conn.execute(select(pm, ind.c.code).join(ind, ind.c.id == pm.c.indicator_id)
@@ -158,7 +158,8 @@ def apply(conn: Connection, row: Any, now: dt.datetime) -> int:
     v = Proposal(p.indicator_id, p.code, p.period_code, p.freq, p.period_start, p.period_end, p.value,
                  p.missing_reason, p.kind, p.source, p.note, p.recorded_by, p.breakdown, bool(p.correction))
     old = current_value(conn, v)
-    if old is not None and old.value == v.value and old.missing_reason == v.missing_reason and old.note == v.note:
+    if old is not None and says_nothing_new(old, v.value, v.missing_reason, v.kind, v.note,
+                                            (v.source or {}).get("title")):
         return 0  # approved meanwhile by another entry with the same value: nothing to write
     write_measurement(conn, v, origin="correct" if v.correction else "record", review_entry_id=row.id, now=now,
                       old=old)

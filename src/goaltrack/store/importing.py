@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from goaltrack.clock import utcnow
@@ -32,7 +31,6 @@ from goaltrack.fileio import AtomicTextFile
 from goaltrack.interfaces import DataSource, RejectedRow
 from goaltrack.people.access import Actor
 from goaltrack.review.entries import file_batch
-from goaltrack.store import tables as m
 from goaltrack.store.bulk import BATCH_SIZE, STAGING, Stager
 from goaltrack.store.database import writer
 from goaltrack.store.import_batch import may_record, record_batch
@@ -157,11 +155,8 @@ def _insert_directly(conn: Connection, stager: Stager, run: _Run, checker: _RowC
         raise _UseStaging from None
     if result.rejected and not run.skip_invalid:
         raise ValidationError(result.problems + more_problems(result), limit=ERROR_LIMIT + 1)
-    if run.actor is not None and not run.actor.open:
-        mt = m.table_of(m.Measurement)
-        ids = conn.execute(select(mt.c.indicator_id).distinct().where(mt.c.origin == run.origin,
-                                                                      mt.c.recorded_at == run.stamp)).scalars()
-        may_record(conn, run, ids)
+    # The plan had no current values, so the current ones are the rows just inserted.
+    may_record(conn, run, "measurement WHERE superseded_at IS NULL AND")
     record_batch(conn, run, result)
 
 
@@ -183,9 +178,7 @@ def _stage_and_merge(stager: Stager, run: _Run, checker: _RowChecker) -> None:
             for ind, per, breakdown, first, later in duplicates[:ERROR_LIMIT]
         ]
         raise ValidationError(problems, limit=ERROR_LIMIT)
-    if run.actor is not None and not run.actor.open:
-        may_record(stager.conn, run, stager.conn.exec_driver_sql(f"SELECT DISTINCT indicator_id FROM {STAGING}")
-                    .scalars())
+    may_record(stager.conn, run, f"{STAGING} WHERE")
     if run.review:
         filed, (result.new, result.changed, result.unchanged) = file_batch(
             stager, run.plan_id, record_batch(stager.conn, run, result), run.recorded_by, submit=run.submit)

@@ -114,7 +114,7 @@ def record_measurement(
         old = current_value(conn, proposal)
         if correct and old is None:
             raise UsageError(f"--correct: {indicator} has no value for {p.code} to correct")
-        same = old is not None and _same(old, value, missing, kind, note, source)
+        same = old is not None and says_nothing_new(old, value, missing, kind, note, source)
         if review_required(conn, plan_id):
             from goaltrack.review.entries import propose_measurement
 
@@ -198,7 +198,7 @@ def review_required(conn: Connection, plan_id: int) -> bool:
     return conn.execute(select(pt.c.review).where(pt.c.id == plan_id)).scalar_one() == "required"
 
 
-def _same(old: Any, value: float | None, missing: str | None, kind: str, note: str | None,
+def says_nothing_new(old: Any, value: float | None, missing: str | None, kind: str, note: str | None,
           source: str | None) -> bool:
     """Whether a new entry would say nothing the current one does not: the same value (or
     missing reason) and kind, and no note or source other than the current one's."""
