@@ -46,6 +46,10 @@ DEMO_REPORTS: tuple[tuple[str, str], ...] = (
 #: The demo's example people: (login, display name, (role, scope kind, scope code) in the
 #: bundled plan). The first person of a database is made admin of every plan; that admin
 #: grants the others their role. Each display name says it is an example.
+#: The example people's password, so that ``goaltrack serve`` on the demo database can be
+#: tried at once (it prints it only when it still works). An example: never use it elsewhere.
+EXAMPLE_PASSWORD = "example-password"
+
 EXAMPLE_PEOPLE: tuple[tuple[str, str, tuple[str, str, str] | None], ...] = (
     ("alma.example", "Alma Eksempel (example admin)", None),
     ("anders.example", "Anders Eksempel (example approver)", ("approver", "plan", "")),
@@ -103,6 +107,8 @@ def run_demo(
     echo(f"        {gt} review --all   (what still waits: nothing, the entry is approved)")
     echo(f"This database has people: commands that write need --as LOGIN ({EXAMPLE_PEOPLE[0][0]} is the "
          "example admin).")
+    echo(f"Web application: {gt} serve   (then sign in as {EXAMPLE_PEOPLE[0][0]}, password "
+         f"'{EXAMPLE_PASSWORD}': EXAMPLE people, made up for the demo)")
     return db_path
 
 
@@ -143,7 +149,7 @@ def _add_example_people(engine: Engine, slug: str, echo: Callable[[str], None]) 
 
     admin: Actor | None = None
     for login, name, role in EXAMPLE_PEOPLE:
-        added = add_person(engine, login, name, email=None, password=None, actor=admin)
+        added = add_person(engine, login, name, email=None, password=EXAMPLE_PASSWORD, actor=admin)
         if role is not None:
             grant(engine, login, role[0], slug, role[1], role[2], actor=admin)
         if added.first:

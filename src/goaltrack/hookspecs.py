@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     import click
+    import fastapi
     import jinja2
 
     from goaltrack.interfaces import (
@@ -150,6 +151,27 @@ def prepare_jinja2_environment(env: jinja2.Environment) -> None:
     """
 
 
+@hookspec
+def register_web_routes(register: Callable[[fastapi.APIRouter], None]) -> None:
+    """Add pages or API routes to the web application (``goaltrack serve``).
+
+    Fires once when the application is built, at the start of ``goaltrack serve`` (and of
+    each of its worker processes), never in the command line.
+
+    :param register: call it once per :class:`fastapi.APIRouter`. Its routes are added after
+        goaltrack's own, so a plugin can add paths but not replace a built-in one; put API
+        routes under ``/api/v1/plugins/NAME/`` and pages under ``/plugins/NAME/``. A route
+        reaches goaltrack through ``request.app.state.goaltrack`` (the settings, database
+        and plugins); :func:`goaltrack.web.session.require_actor` gives the signed-in
+        person (or redirects to sign-in), :func:`goaltrack.people.access.require` checks a
+        role, and ``request.app.state.goaltrack.pages.render(request, "my/page.html",
+        actor=actor, ...)`` renders a template that ``{% extends "web/layout.html" %}`` with
+        the site's look, navigation and language. A form must carry the CSRF token
+        (``<input type="hidden" name="csrf" value="{{ csrf }}">``) and its route must call
+        :func:`goaltrack.web.session.check_csrf`.
+    """
+
+
 __all__ = [
     "PROJECT_NAME",
     "hookimpl",
@@ -161,4 +183,5 @@ __all__ = [
     "register_indicators",
     "register_output_formats",
     "register_scoring_methods",
+    "register_web_routes",
 ]

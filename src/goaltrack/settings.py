@@ -73,6 +73,17 @@ class ReportSettings(_Section):
         return value
 
 
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535), _wanted("a port number from 0 to 65535")] = 8000
+    workers: Annotated[int, Field(ge=1, le=64), _wanted("between 1 and 64")] = 1
+    secret_file: str = ""
+    https: bool = False
+    session_hours: Annotated[int, Field(ge=1, le=8760), _wanted("between 1 and 8760")] = 12
+    signin_attempts: Annotated[int, Field(ge=1, le=1000), _wanted("between 1 and 1000")] = 5
+    max_upload_mb: Annotated[float, Field(gt=0, le=1024), _wanted("more than 0, at most 1024")] = 20
+
+
 class PathSettings(_Section):
     allow_outside_plan_dir: bool = False
 
@@ -89,6 +100,7 @@ class Settings(BaseModel):
     scoring: ScoringSettings = ScoringSettings()
     checks: CheckSettings = CheckSettings()
     reports: ReportSettings = ReportSettings()
+    web: WebSettings = WebSettings()
     paths: PathSettings = PathSettings()
 
 

@@ -46,6 +46,7 @@ COMMANDS = {
     "report": "goaltrack.cli.report_cmds:report_group",
     "check": "goaltrack.cli.report_cmds:check_cmd",
     "user": "goaltrack.cli.people_cmds:user_group",
+    "serve": "goaltrack.cli.serve_cmd:serve_cmd",
     "demo": "goaltrack.cli.demo_cmd:demo_cmd",
     "plugins": "goaltrack.cli.plugins_cmd:plugins_cmd",
 }
@@ -76,6 +77,7 @@ COMMAND_HELP = {
     "report": "Reports: goal coverage, budget, progress.",
     "check": "Run the coverage and lint checks on a plan.",
     "user": "People, their roles and API tokens: who may record, approve and manage what.",
+    "serve": "Run the web application: sign in, dashboards, forms to record progress, review, reports.",
     "demo": "Load the bundled plan into a fresh database under --out and show what it holds.",
     "plugins": "List plugins: name, version, the hooks they implement and what each registered.",
 }

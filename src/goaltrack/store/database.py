@@ -173,7 +173,7 @@ def open_engine(
     try:
         path = sqlite_path(url)
     except (ArgumentError, ValueError) as exc:  # "Could not parse", a port that is not a number
-        raise UsageError(f"--db {_display(url)}: not a database URL ({exc})") from None
+        raise UsageError(f"--db {display_url(url)}: not a database URL ({exc})") from None
     if path is not None:
         try:
             path.exists()
@@ -193,7 +193,7 @@ def open_engine(
     try:
         engine = create_engine(url)
     except (ArgumentError, ImportError) as exc:
-        raise UsageError(f"--db {_display(url)}: {exc}") from None
+        raise UsageError(f"--db {display_url(url)}: {exc}") from None
     use_dialect(engine.dialect.name)
     if engine.dialect.name == "sqlite":
         if path is not None:
@@ -216,7 +216,7 @@ def open_engine(
         engine.dispose()
         reason = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
         reason = " ".join(reason.split())  # drivers' messages span lines: keep it one
-        raise UsageError(f"--db {_display(url)}: cannot open database: {reason}") from None
+        raise UsageError(f"--db {display_url(url)}: cannot open database: {reason}") from None
     except BaseException:  # database_error's DataError
         engine.dispose()
         raise
@@ -225,12 +225,12 @@ def open_engine(
     try:
         if state.empty and not create:
             raise UsageError(
-                f"--db {_display(url)}: not a goaltrack database (run `goaltrack init` to create one)"
+                f"--db {display_url(url)}: not a goaltrack database (run `goaltrack init` to create one)"
             )
         if create and not state.current:
             create_schema(engine)
         else:
-            require_current(state, f"--db {_display(url)}")
+            require_current(state, f"--db {display_url(url)}")
     except BaseException:
         engine.dispose()
         raise
@@ -256,11 +256,11 @@ def database_error(exc: BaseException, url: str, *, busy_timeout_ms: int = BUSY_
     :func:`goaltrack.cli.common.pass_app` the ones raised on the driver's own connection.
     """
     path = sqlite_path(url) if url.startswith("sqlite") else None
-    name = str(path) if path is not None else _display(url)
+    name = str(path) if path is not None else display_url(url)
     return refusal(exc, path, name, busy_timeout_ms)
 
 
-def _display(url: str) -> str:
+def display_url(url: str) -> str:
     """``url`` for messages, with the password hidden (also when the URL does not parse)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
