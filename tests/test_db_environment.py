@@ -36,8 +36,8 @@ from helpers import BUNDLED_PLAN, REPO, SRC, bundled_db_in, cli_env, db_dump, ru
 from goaltrack.store.database import (
     BUSY_TIMEOUT_MS,
     PG_WRITE_LOCK,
-    display_url,
     database_error,
+    display_url,
     open_engine,
 )
 
