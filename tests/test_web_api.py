@@ -196,7 +196,9 @@ def test_record_lands_as_a_review_entry_and_goes_through_review(db_url: str, tmp
     filed = r.json()
     assert filed["result"] == "filed" and filed["state"] == "draft" and filed["revision"] == 1
     assert filed["value"] == 3.6 and filed["period"] == "2024"
-    assert filed["message"].startswith(f"Filed ledighed 2024 = 3.6 as review entry {filed['entry']}, a draft")
+    assert filed["message"] == (f"Filed ledighed 2024 = 3.6 as review entry {filed['entry']}, a draft: "
+                                f"POST {API}/review/{filed['entry']}/submit sends it to an approver; "
+                                "reports use it once it is approved")
     entry_id = filed["entry"]
     assert current_values(db_url) == before  # nothing reaches the reports yet
 

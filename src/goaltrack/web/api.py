@@ -225,7 +225,6 @@ def indicator(request: Request, slug: str, code: str, as_of: dt.date | None = No
              summary="Record a value (or a missing value with its reason), as `goaltrack record`")
 def record_value(request: Request, slug: str, code: str, body: am.ValueIn,
                  actor: Actor = Depends(api_actor)) -> am.Recorded:
-    from goaltrack.cli.common import filed_message
     from goaltrack.store.recording import record_measurement
     from goaltrack.values.dimensions import breakdown_values
 
@@ -240,7 +239,7 @@ def record_value(request: Request, slug: str, code: str, body: am.ValueIn,
     what = f"{r.indicator} {r.period}" + "".join(f" {d}={v}" for d, v in dims.items())
     result: am.RecordResult
     if r.entry is not None:
-        result, message = "filed", filed_message(f"{what} = {shown}", r.entry, r.state or "", r.revision)
+        result, message = "filed", _filed(request, f"{what} = {shown}", r.entry, r.state or "", r.revision)
     elif r.unchanged:
         result, message = "unchanged", f"Unchanged: {what} is already {shown} (recorded {r.current_since}); " \
                                        "nothing written"
@@ -255,7 +254,6 @@ def record_value(request: Request, slug: str, code: str, body: am.ValueIn,
              summary="Record an initiative's status, as `goaltrack status`")
 def record_status(request: Request, slug: str, code: str, body: am.StatusIn,
                   actor: Actor = Depends(api_actor)) -> am.StatusRecorded:
-    from goaltrack.cli.common import filed_message
     from goaltrack.store.recording import record_status as record
 
     plan_id = plan_for_viewer(request, actor, slug)
@@ -267,8 +265,19 @@ def record_status(request: Request, slug: str, code: str, body: am.StatusIn,
                                  revision=None, message=f"Recorded {code}: {body.status}")
     return am.StatusRecorded(result="filed", initiative=code, status=body.status, entry=filed.entry,
                              state=filed.state, revision=filed.revision,
-                             message=filed_message(f"{code}: {body.status}", filed.entry, filed.state,
+                             message=_filed(request, f"{code}: {body.status}", filed.entry, filed.state,
                                                    filed.revision))
+
+
+def _filed(request: Request, what: str, entry: int, state_: str, revision: int) -> str:
+    """What recording under review says (as the command line does, with the API's next step)."""
+    from goaltrack.web.pages import url
+
+    verb = "Filed" if revision == 1 else f"Revised (revision {revision})"
+    nxt = ("waiting for an approver" if state_ == "submitted"
+           else f"a draft: POST {url(request, 'api_review_action', entry_id=entry, action='submit')} "
+                "sends it to an approver")
+    return f"{verb} {what} as review entry {entry}, {nxt}; reports use it once it is approved"
 
 
 # --------------------------------------------------------------------------- review
@@ -314,7 +323,7 @@ def review_entry(request: Request, entry_id: int, actor: Actor = Depends(api_act
         return {**entry(conn, entry_id), "plan": slug}
 
 
-@router.post("/review/{entry_id}/{action}", response_model=am.Moved,
+@router.post("/review/{entry_id}/{action}", response_model=am.Moved, name="api_review_action",
              summary="Approve, return (with a reason), submit or withdraw an entry",
              responses={409: {"model": am.ErrorBody, "description": "The entry is no longer in a state the "
                                                                     "action applies to (another reviewer won)."}})
