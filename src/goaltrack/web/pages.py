@@ -117,3 +117,16 @@ def safe_next(target: str | None, request: Request) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return f"{root}/"
     return target
+
+
+def flash(request: Request, message: str, **params: Any) -> None:
+    """A message for the next page (post/redirect/get). ``message`` is an English msgid,
+    marked with :func:`goaltrack.render.i18n.N_` where it is written, translated when shown
+    (``web/_flash.html``); ``params`` fill its ``%(name)s`` places."""
+    request.session["flash"] = {"text": message, "params": {k: str(v) for k, v in params.items()}}
+
+
+def pop_flash(request: Request) -> dict[str, Any] | None:
+    """The message :func:`flash` left for this page, once."""
+    found = request.session.pop("flash", None)
+    return found if isinstance(found, dict) else None
