@@ -78,11 +78,18 @@ class Pages:
                headers: dict[str, str] | None = None, **values: Any) -> HTMLResponse:
         from starlette.responses import HTMLResponse
 
+        html = self.render_text(request, name, actor=actor, **values)
+        return HTMLResponse(html, status_code=status, headers={**(_NO_STORE if actor is not None else {}),
+                                                               **(headers or {})})
+
+    def render_text(self, request: Request, name: str, *, actor: Actor | None, **values: Any) -> str:
+        """Template ``name`` with a page's context, as text: a whole page, or a part of one
+        (the site bar above a report viewed in the web application)."""
         from goaltrack.web.session import csrf_token
 
         lang = choose_lang(request, self.default_lang())
         template = self.env(lang).get_template(name)
-        html = template.render(
+        return template.render(
             request=request,
             actor=actor,
             csrf=csrf_token(request),
@@ -91,8 +98,6 @@ class Pages:
             languages=LANGUAGES,
             **values,
         )
-        return HTMLResponse(html, status_code=status, headers={**(_NO_STORE if actor is not None else {}),
-                                                               **(headers or {})})
 
 
 # A signed-in page is someone's own view of the data: not for shared caches.
