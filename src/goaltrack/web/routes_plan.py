@@ -22,7 +22,8 @@ from starlette.exceptions import HTTPException
 from goaltrack.errors import DataError
 from goaltrack.people.access import EVERY_PLAN, Actor, PermissionDenied, rank
 from goaltrack.web.pages import choose_lang
-from goaltrack.web.routes_home import plan_for_viewer, report_options, state
+from goaltrack.web.reading import build, report_for
+from goaltrack.web.routes_home import plan_for_viewer, state
 from goaltrack.web.session import require_actor
 
 router = APIRouter()
@@ -37,11 +38,17 @@ def _lang(request: Request) -> str:
 
 
 def _plan_data(request: Request, slug: str) -> Any:
+    """The plan's reports and listings, built once per change of its data (web/cache.py)."""
+    from goaltrack.interfaces import RenderOptions
+    from goaltrack.store.database import plan_id_for
     from goaltrack.web.plan_views import load
 
     st = state(request)
+    lang = _lang(request)
     with st.engine.connect() as conn:
-        return load(conn, st.ctx.plugins, slug, report_options(_lang(request)), st.ctx.config.values)
+        plan_id = plan_id_for(conn, slug)
+        return st.cache.get(conn, plan_id, ("plan_data", lang), lambda: load(
+            conn, st.ctx.plugins, slug, RenderOptions(lang=lang), st.ctx.config.values))
 
 
 def _page(request: Request, actor: Actor, slug: str, template: str, view: dict[str, Any] | None, what: str,
@@ -143,10 +150,13 @@ def _build(request: Request, actor: Actor, slug: str, kind: str, as_of: str | No
         raise PermissionDenied(f"{actor.login} may not see pending values of {slug}: that needs approver")
     query = {k: v for k, v in (("as_of", day.isoformat() if day else ""), ("include_pending", "1" if pending else ""))
              if v}
-    options = RenderOptions(lang=_lang(request), as_of=day)
+    lang = _lang(request)
+    options = RenderOptions(lang=lang, as_of=day)
+    if not pending:
+        return report_for(request, plan_id, kind, lang=lang, as_of=day), options, query
     st = state(request)
     with st.engine.connect() as conn, _overlay(conn, pending, plan_id):
-        report = _report(conn, st, plan_id, slug, kind, options)
+        report = build(conn, st.ctx, plan_id, kind, lang, day, {})  # pending: never cached
     return report, options, query
 
 
@@ -157,19 +167,6 @@ def _overlay(conn: Any, pending: bool, plan_id: int) -> AbstractContextManager[A
     from goaltrack.review.overlay import including_pending
 
     return including_pending(conn, [plan_id])
-
-
-def _report(conn: Any, st: Any, plan_id: int, slug: str, kind: str, options: Any) -> Any:
-    if kind == "checks":  # as `goaltrack check` does
-        from goaltrack.engine.checking import run_checks
-        from goaltrack.reports.findings import checks_report
-
-        findings = run_checks(conn, st.ctx.plugins, plan_id, settings=st.ctx.config.values.get("checks", {}),
-                              options=options)
-        return checks_report(conn, plan_id, findings, options)
-    from goaltrack.reports.registry import build_report
-
-    return build_report(conn, st.ctx.plugins, kind, options, plan_slug=slug, settings=st.ctx.config.values)
 
 
 def _formats(request: Request) -> list[dict[str, str]]:
