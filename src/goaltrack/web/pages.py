@@ -113,3 +113,22 @@ def safe_next(target: str | None, request: Request) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return f"{root}/"
     return target
+
+
+def flash(request: Request, text: str) -> None:
+    """A message for the next page the person sees (post/redirect/get): already in their
+    language (translate with :func:`formatter`)."""
+    request.session["flash"] = text
+
+
+def pop_flash(request: Request) -> str | None:
+    """The message :func:`flash` left, once; pass it to the page as ``flash``."""
+    text = request.session.pop("flash", None)
+    return str(text) if text else None
+
+
+def formatter(request: Request) -> Any:
+    """The :class:`~goaltrack.render.i18n.Formatter` of the request's language (for messages
+    built in Python: ``formatter(request).gettext(N_("..."))``)."""
+    pages: Pages = request.app.state.goaltrack.pages
+    return pages.env(choose_lang(request, pages.default_lang())).globals["fmt"]
