@@ -124,14 +124,26 @@ def safe_next(target: str | None, request: Request) -> str:
     return target
 
 
-def flash(request: Request, message: str, **params: Any) -> None:
-    """A message for the next page (post/redirect/get). ``message`` is an English msgid,
-    marked with :func:`goaltrack.render.i18n.N_` where it is written, translated when shown
-    (``web/_flash.html``); ``params`` fill its ``%(name)s`` places."""
-    request.session["flash"] = {"text": message, "params": {k: str(v) for k, v in params.items()}}
+def flash(request: Request, text: str, **params: Any) -> None:
+    """A message for the next page the person sees (post/redirect/get). ``text`` is an
+    English msgid (marked with :func:`goaltrack.render.i18n.N_`) filled with ``params``, or
+    a message already in the reader's language; either way it is stored translated."""
+    if params:
+        text = formatter(request).gettext(text) % {k: str(v) for k, v in params.items()}
+    else:
+        text = formatter(request).gettext(text)
+    request.session["flash"] = text
 
 
-def pop_flash(request: Request) -> dict[str, Any] | None:
-    """The message :func:`flash` left for this page, once."""
-    found = request.session.pop("flash", None)
-    return found if isinstance(found, dict) else None
+def pop_flash(request: Request) -> str | None:
+    """The message :func:`flash` left, once; pass it to the page as ``flash``
+    (``web/layout.html`` shows it)."""
+    text = request.session.pop("flash", None)
+    return str(text) if text else None
+
+
+def formatter(request: Request) -> Any:
+    """The :class:`~goaltrack.render.i18n.Formatter` of the request's language (for messages
+    built in Python: ``formatter(request).gettext(N_("..."))``)."""
+    pages: Pages = request.app.state.goaltrack.pages
+    return pages.env(choose_lang(request, pages.default_lang())).globals["fmt"]
