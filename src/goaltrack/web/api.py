@@ -347,6 +347,12 @@ def review_action(request: Request, entry_id: int, action: am.ReviewAction, body
                     written=moved.written)
 
 
+# Route names are one namespace for the whole application (``path('review_queue')`` in a
+# template): the API's carry the prefix ``api_``, so none shadows a page's.
+for _route in router.routes:
+    if isinstance(_route, APIRoute) and not _route.name.startswith("api_"):
+        _route.name = f"api_{_route.name}"
+
 def api_only_schema(app: Any) -> None:
     """Make the OpenAPI schema (``/api/v1/openapi.json``) document the API only, not the
     HTML pages, whichever router or plugin added them."""

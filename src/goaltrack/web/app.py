@@ -70,6 +70,7 @@ def create_app(ctx: AppContext, *, secret: str, https: bool = False) -> FastAPI:
                     "`Authorization: Bearer TOKEN`.",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.goaltrack = WebState(ctx=ctx, pages=Pages(ctx),
