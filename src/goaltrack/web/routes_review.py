@@ -76,8 +76,7 @@ def _entry_page(request: Request, actor: Any, entry_id: int, *, status: int = 20
     }
     return _state(request).pages.render(
         request, "web/review_entry.html", actor=actor, e=data, slug=slug, plan=plan, plan_lang=plan.language,
-        may=may, errors=errors or {}, reason=reason, status=status, flash=pop_flash(request),
-        routes=work_data.route_names(request))
+        may=may, errors=errors or {}, reason=reason, status=status, flash=pop_flash(request))
 
 
 @router.get("/review/{entry_id}", name="review_entry")

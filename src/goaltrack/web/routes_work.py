@@ -75,8 +75,7 @@ def _indicator_page(request: Request, slug: str, code: str) -> tuple[Any, int, d
         latest = latest_values(conn, [ind.id]).get(ind.id)
         entries = work_data.own_entries(conn, actor, plan_id, target=code)
     return actor, plan_id, {"slug": slug, "plan": plan, "ind": ind, "latest": latest, "entries": entries,
-                            "review": plan.review == "required", "plan_lang": plan.language,
-                            "routes": work_data.route_names(request)}
+                            "review": plan.review == "required", "plan_lang": plan.language}
 
 
 @router.get("/plans/{slug}/indicators/{code}/record", name="record_form")
@@ -187,7 +186,7 @@ def _initiative_page(request: Request, slug: str, code: str) -> tuple[Any, int, 
         entries = work_data.own_entries(conn, actor, plan_id, target=code)
     return actor, plan_id, {"slug": slug, "plan": plan, "ini": ini, "current": current, "entries": entries,
                             "review": plan.review == "required", "plan_lang": plan.language,
-                            "statuses": INITIATIVE_STATUSES, "routes": work_data.route_names(request)}
+                            "statuses": INITIATIVE_STATUSES}
 
 
 @router.get("/plans/{slug}/initiatives/{code}/status", name="status_form")

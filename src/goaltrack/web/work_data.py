@@ -91,9 +91,3 @@ def plan_row(conn: Connection, plan_id: int) -> Any:
     p = m.table_of(m.Plan)
     return conn.execute(select(p.c.id, p.c.slug, p.c.title, p.c.language, p.c.review)
                         .where(p.c.id == plan_id)).one()
-
-
-def route_names(request: Any) -> set[str]:
-    """The names of the application's routes: a page links to another part of the site only
-    once it exists (each part is built on its own branch)."""
-    return {str(getattr(r, "name", "")) for r in request.app.routes}
