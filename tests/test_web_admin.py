@@ -213,6 +213,8 @@ def test_a_plan_admin_sees_and_changes_only_their_plan(sqlite_db: tuple[str, Eng
     accounts.grant(engine, "pat", "admin", SLUG, "plan", "", actor=admin)
     accounts.grant(engine, "carl", "viewer", "*", "plan", "", actor=admin)
     pat = web(url, "pat")
+    assert 'href="/admin/people"' in pat.get("/").text  # the site bar leads a plan admin there
+    assert 'href="/admin/people"' not in web(url, "carl").get("/").text
     listing = pat.get("/admin/people").text
     assert f"contributor for FA2 in {SLUG}" in listing and "viewer for every plan" not in listing
     assert "Add a person" not in listing and '<option value="*"' not in listing
