@@ -23,14 +23,10 @@ from goaltrack.review.filed import PENDING
 from goaltrack.review.transitions import MOVES
 from goaltrack.web import work_data
 from goaltrack.web.pages import flash, formatter, pop_flash, url
-from goaltrack.web.routes_home import may_view, plan_for_viewer
+from goaltrack.web.routes_home import may_view, plan_for_viewer, state
 from goaltrack.web.session import check_csrf, require_actor
 
 router = APIRouter()
-
-
-def _state(request: Request) -> Any:
-    return request.app.state.goaltrack
 
 
 @router.get("/review", name="review_queue")
@@ -40,7 +36,7 @@ def review_queue(request: Request) -> Response:
     actor = require_actor(request)
     e = pt.review_entry
     sections = []
-    with _state(request).engine.connect() as conn:
+    with state(request).engine.connect() as conn:
         waiting = set(conn.execute(select(e.c.plan_id).distinct().where(e.c.state.in_(PENDING))).scalars())
         authored = set(conn.execute(select(e.c.plan_id).distinct().where(
             e.c.state.in_(PENDING), e.c.author == actor.login)).scalars())
@@ -52,7 +48,7 @@ def review_queue(request: Request) -> Response:
             items = queue(conn, actor, plan.id)
             if items:
                 sections.append({"slug": plan.slug, "title": plan.title, "language": plan.language, "entries": items})
-    return _state(request).pages.render(request, "web/review_queue.html", actor=actor, sections=sections,
+    return state(request).pages.render(request, "web/review_queue.html", actor=actor, sections=sections,
                                         flash=pop_flash(request))
 
 
@@ -61,20 +57,20 @@ def _entry_page(request: Request, actor: Any, entry_id: int, *, status: int = 20
     from goaltrack.review.queue import entry
 
     e = pt.review_entry
-    with _state(request).engine.connect() as conn:
+    with state(request).engine.connect() as conn:
         row = conn.execute(select(e.c.plan_id).where(e.c.id == entry_id)).first()
         if row is None:
             raise HTTPException(404, f"no review entry {entry_id}")
         slug = plan_slug(conn, row.plan_id)
     plan_id = plan_for_viewer(request, actor, slug)
-    with _state(request).engine.connect() as conn:
+    with state(request).engine.connect() as conn:
         data = entry(conn, entry_id)
         plan = work_data.plan_row(conn, plan_id)
     may = {
         "approve": data["state"] == "submitted" and work_data.may_in_plan(actor, slug, "approve"),
         "author": actor.login == data["author"] or work_data.may_in_plan(actor, slug, "manage"),
     }
-    return _state(request).pages.render(
+    return state(request).pages.render(
         request, "web/review_entry.html", actor=actor, e=data, slug=slug, plan=plan, plan_lang=plan.language,
         may=may, errors=errors or {}, reason=reason, status=status, flash=pop_flash(request))
 
@@ -106,7 +102,7 @@ def review_action(request: Request, entry_id: int, action: str, csrf: str = Form
         return _entry_page(request, actor, entry_id, status=422, errors={"reason": ("reason_required", None)},
                            reason=reason)
     try:
-        moved = move(_state(request).engine, entry_id, action, actor, reason=reason if action == "return" else None)
+        moved = move(state(request).engine, entry_id, action, actor, reason=reason if action == "return" else None)
     except PermissionDenied:
         raise
     except GoaltrackError as exc:

@@ -21,14 +21,11 @@ from goaltrack.vocab import INITIATIVE_STATUSES
 from goaltrack.web import work_data
 from goaltrack.web.pages import flash, formatter, pop_flash, url
 from goaltrack.web.routes_home import plan_for_viewer
+from goaltrack.web.routes_home import state as _state  # a form field of status_post is called state
 from goaltrack.web.session import check_csrf, require_actor
 from goaltrack.web.uploads import UploadForm, import_page, import_post, upload_form
 
 router = APIRouter()
-
-
-def _state(request: Request) -> Any:
-    return request.app.state.goaltrack
 
 
 @router.get("/mine", name="my_work")
