@@ -40,26 +40,10 @@ def build_progress(
     meta = plan_meta(conn, plan_id, "progress", options)
     scores = score_plan(conn, plugins, plan_id, as_of=options.as_of, settings=settings.get("scoring", {}))
     nodes = {n.code: n for n in scores.indicators}
-    it, mt = m.table_of(m.Indicator), m.table_of(m.Measurement)
+    it = m.table_of(m.Indicator)
     indicators = list(conn.execute(select(it).where(it.c.plan_id == plan_id).order_by(it.c.position, it.c.code)))
-    q = (
-        select(mt.c.indicator_id, mt.c.period_code, mt.c.period_start, mt.c.period_end, mt.c.value,
-               mt.c.missing_reason, mt.c.kind, mt.c.source, mt.c.review_entry_id)
-        .where(mt.c.indicator_id.in_([i.id for i in indicators]), mt.c.superseded_at.is_(None),
-               mt.c.breakdown == "")  # the totals; a breakdown is the --by table's
-        .order_by(mt.c.indicator_id, mt.c.period_end, mt.c.period_start, mt.c.period_code)
-    )
-    if options.as_of is not None:
-        q = q.where(mt.c.period_end <= options.as_of)
-    series: dict[int, list[dict[str, Any]]] = defaultdict(list)
     pending = pending_entries(conn)  # None unless --include-pending
-    for r in conn.execute(q):
-        series[r.indicator_id].append({
-            "period": r.period_code, "start": _iso(r.period_start), "end": _iso(r.period_end), "value": r.value,
-            "missing": r.missing_reason, "kind": r.kind, "source": (r.source or {}).get("title"),
-            "example_data": (r.source or {}).get("title") == EXAMPLE_SOURCE,
-            **({"pending": r.review_entry_id in pending} if pending is not None else {}),
-        })
+    series = series_of(conn, [i.id for i in indicators], options.as_of, pending)
     ind_entries = []
     for i in indicators:
         node = nodes[i.code]
@@ -100,6 +84,38 @@ def build_progress(
         tables.append(table)
     data = envelope(meta, indicators=ind_entries, initiatives=ini_entries, example_data=example, **extra)
     return Report("progress", f"Progress: {meta['plan_title']}", data, tables, meta)
+
+
+def series_of(conn: Connection, indicator_ids: list[int], as_of: dt.date | None,
+              pending: frozenset[int] | None = None) -> dict[int, list[dict[str, Any]]]:
+    """Each indicator's current values (totals, not breakdowns), by period, as the report
+    lists them; ``pending`` the review entries shown as pending (``--include-pending``)."""
+    mt = m.table_of(m.Measurement)
+    q = (
+        select(mt.c.indicator_id, mt.c.period_code, mt.c.period_start, mt.c.period_end, mt.c.value,
+               mt.c.missing_reason, mt.c.kind, mt.c.source, mt.c.review_entry_id)
+        .where(mt.c.indicator_id.in_(indicator_ids), mt.c.superseded_at.is_(None),
+               mt.c.breakdown == "")  # the totals; a breakdown is the --by table's
+        .order_by(mt.c.indicator_id, mt.c.period_end, mt.c.period_start, mt.c.period_code)
+    )
+    if as_of is not None:
+        q = q.where(mt.c.period_end <= as_of)
+    series: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in conn.execute(q):
+        series[r.indicator_id].append({
+            "period": r.period_code, "start": _iso(r.period_start), "end": _iso(r.period_end), "value": r.value,
+            "missing": r.missing_reason, "kind": r.kind, "source": (r.source or {}).get("title"),
+            "example_data": (r.source or {}).get("title") == EXAMPLE_SOURCE,
+            **({"pending": r.review_entry_id in pending} if pending is not None else {}),
+        })
+    return series
+
+
+def indicator_series(conn: Connection, plan_id: int, code: str, as_of: dt.date | None) -> list[dict[str, Any]]:
+    """:func:`series_of` for one indicator of the plan, by code (the web's indicator page)."""
+    it = m.table_of(m.Indicator)
+    ind_id = conn.execute(select(it.c.id).where(it.c.plan_id == plan_id, it.c.code == code)).scalar()
+    return series_of(conn, [ind_id], as_of).get(ind_id, []) if ind_id is not None else []
 
 
 def _initiative_entries(conn: Connection, plan_id: int) -> list[dict[str, Any]]:

@@ -106,8 +106,12 @@ def indicator_page(request: Request, slug: str, code: str) -> Response:
     data = _plan_data(request, slug)
     view = None
     if data.item("indicators", code) is not None:
+        from goaltrack.reports.progress import indicator_series
+
         with state(request).engine.connect() as conn:
             view = indicator_view(data, code, history(conn, plan_id, code))
+            if view is not None:  # the cached plan data holds each indicator's latest value only
+                view["series"] = indicator_series(conn, plan_id, code, None)
     return _page(request, actor, slug, "web/indicator.html", view, "indicator", code, data)
 
 
