@@ -24,7 +24,7 @@ PLUGIN_PYPROJECTS := $(sort $(wildcard plugins/*/pyproject.toml))
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGIN_PYPROJECTS))
 LINT_DIRS := $(wildcard src tests plugins benchmarks) examples
 
-.PHONY: help venv install reinstall demo test lint ruff mypy pytest bench bench-web clean distclean
+.PHONY: help venv install reinstall demo serve test lint ruff mypy pytest bench bench-web clean distclean
 
 help: ## Show this help
 	@echo "goaltrack make targets:"
@@ -48,6 +48,10 @@ reinstall: ## Force a re-install into .venv
 
 demo: install ## Load the bundled plan and write the demo into demo-output/
 	$(VENV)/bin/goaltrack demo --out $(DEMO_OUT)
+
+serve: install ## Run the web application on the demo database (after make demo)
+	@test -f $(DEMO_OUT)/goaltrack.db || { echo "no $(DEMO_OUT)/goaltrack.db: run make demo first" >&2; exit 2; }
+	$(VENV)/bin/goaltrack --db $(DEMO_OUT)/goaltrack.db serve
 
 lint: ruff mypy ## ruff + mypy
 

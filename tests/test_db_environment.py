@@ -36,8 +36,8 @@ from helpers import BUNDLED_PLAN, REPO, SRC, bundled_db_in, cli_env, db_dump, ru
 from goaltrack.store.database import (
     BUSY_TIMEOUT_MS,
     PG_WRITE_LOCK,
-    _display,
     database_error,
+    display_url,
     open_engine,
 )
 
@@ -305,7 +305,7 @@ def test_postgresql_writer_waits_busy_timeout_then_one_line(pg_bundled: str, tmp
         start = time.monotonic()
         proc = run_cli("--db", pg_bundled, "record", "MM13", "40", "-p", "2022", cwd=tmp_path)
         waited = time.monotonic() - start
-        assert_refused(proc, _display(pg_bundled), f"{LOCKED} 0.4 s")
+        assert_refused(proc, display_url(pg_bundled), f"{LOCKED} 0.4 s")
         assert waited >= 0.4
         reader = run_cli("--db", pg_bundled, "list", "initiatives", cwd=tmp_path)
         assert reader.returncode == 0 and "LS-T1" in reader.stdout, reader.stderr
@@ -323,7 +323,7 @@ def test_postgresql_read_only_database_one_line(pg_bundled: str, tmp_path: Path)
     before = db_dump(pg_bundled)
     proc = run_cli("--db", pg_bundled, "status", "LS-T1", "done", cwd=tmp_path)
     assert_refused(
-        proc, _display(pg_bundled),
+        proc, display_url(pg_bundled),
         "the database is read-only (`goaltrack status` cannot write to it): cannot execute",
     )
     assert db_dump(pg_bundled) == before

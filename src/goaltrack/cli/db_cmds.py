@@ -44,12 +44,12 @@ def init_cmd(app: AppContext) -> None:
     Safe to run again: a database that is up to date is left as it is, and an older one is
     migrated (in one transaction). A PostgreSQL database must exist already (CREATE DATABASE).
     """
-    from goaltrack.store.database import _display
+    from goaltrack.store.database import display_url
     from goaltrack.store.schema_version import migrate
 
     with _unchecked(app, create=True) as engine:
         before, after = migrate(engine)
-    where = _display(app.db_url)
+    where = display_url(app.db_url)
     if before.empty:
         click.echo(f"Database ready: {where} (created, schema {after.revision})")
     elif before.revision != after.revision or before.unversioned:
@@ -72,11 +72,11 @@ def db_upgrade(app: AppContext) -> None:
     until then. On PostgreSQL, concurrent upgrades wait for each other; back up first
     (see docs/deployment.md).
     """
-    from goaltrack.store.database import _display
+    from goaltrack.store.database import display_url
     from goaltrack.store.schema_version import migrate
 
     with _unchecked(app) as engine:
-        _require_schema(engine, _display(app.db_url))
+        _require_schema(engine, display_url(app.db_url))
         before, after = migrate(engine)
     if before.revision == after.revision and not before.unversioned:
         click.echo(f"Schema already at {after.revision}, the latest; nothing to do.")
@@ -90,11 +90,11 @@ def db_upgrade(app: AppContext) -> None:
 def db_current(app: AppContext, check: bool) -> None:
     """Show the database's schema revision, and whether it is the latest."""
     from goaltrack.errors import DataError
-    from goaltrack.store.database import _display
+    from goaltrack.store.database import display_url
     from goaltrack.store.schema_version import HEAD, read_state
 
     with _unchecked(app) as engine:
-        _require_schema(engine, _display(app.db_url))
+        _require_schema(engine, display_url(app.db_url))
         with engine.connect() as conn:
             state = read_state(conn)
     if state.current:
@@ -132,7 +132,7 @@ def db_copy(app: AppContext, target_url: str, force: bool) -> None:
     table must match the source's; both are printed.
     """
     from goaltrack.store.copy import TableResult, copy_database
-    from goaltrack.store.database import _display, normalise_url, open_engine, sqlite_file_or_none
+    from goaltrack.store.database import display_url, normalise_url, open_engine, sqlite_file_or_none
 
     target_file = sqlite_file_or_none(normalise_url(target_url))  # open_engine reports a bad URL
     # Before either database is opened: --to the source itself (--force would empty it), one
@@ -141,7 +141,7 @@ def db_copy(app: AppContext, target_url: str, force: bool) -> None:
     source = app.engine()
     target = open_engine(normalise_url(target_url), create=True)
     try:
-        src_name = _display(app.db_url)
+        src_name = display_url(app.db_url)
         tgt_name = target.url.render_as_string(hide_password=True)
         click.echo(f"Copying {src_name} -> {tgt_name}")
         click.echo(f"{'table':<20}{'rows':>12}  sha256 (source = target)")
@@ -172,10 +172,10 @@ def db_verify(app: AppContext) -> None:
     each problem and exits 1 if there is any, 0 when the database is clean.
     """
     from goaltrack.errors import DataError
-    from goaltrack.store.database import _display
+    from goaltrack.store.database import display_url
     from goaltrack.store.verify import verify
 
-    where = _display(app.db_url)
+    where = display_url(app.db_url)
     with _unchecked(app) as engine:
         _require_schema(engine, where)
         report = verify(engine)

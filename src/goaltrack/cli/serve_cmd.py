@@ -112,7 +112,10 @@ def _serve_one(app: AppContext, asgi: object, host: str, port: int, options: dic
     sock = config.bind_socket()  # bound before the message, so port 0 shows the port it got
     bound_host, bound_port = sock.getsockname()[:2]
     _announce(app, _address(bound_host, bound_port, str(options["root_path"])), 1)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stopped gracefully, then re-raised the Ctrl-C
+        click.echo("Stopped.")
 
 
 def _serve_many(app: AppContext, host: str, port: int, workers: int, secret: str, https: bool,
@@ -133,8 +136,11 @@ def _serve_many(app: AppContext, host: str, port: int, workers: int, secret: str
     if app.plugins_dirs:
         os.environ["GOALTRACK_WEB_PLUGIN_DIRS"] = os.pathsep.join(str(d) for d in app.plugins_dirs)
     _announce(app, _address(host, port, str(options["root_path"])), workers)
-    uvicorn.run("goaltrack.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                **options)  # type: ignore[arg-type]
+    try:
+        uvicorn.run("goaltrack.web.app:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, **options)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
 
 
 def _address(host: str, port: int, root_path: str) -> str:

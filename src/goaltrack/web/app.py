@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from goaltrack import __version__
 from goaltrack.errors import DataError, GoaltrackError
 from goaltrack.people.access import PermissionDenied
+from goaltrack.web.cache import ReportCache
 from goaltrack.web.pages import Pages, url
 from goaltrack.web.session import SESSION_COOKIE, CsrfRejected, SignInLimiter, SignInRequired, signed_in_actor
 
@@ -44,6 +45,7 @@ class WebState:
     ctx: AppContext
     pages: Pages
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    cache: ReportCache = field(default_factory=ReportCache)
 
     @property
     def engine(self) -> Engine:

@@ -61,11 +61,15 @@ class Pages:
                 from goaltrack.render.environment import make_environment
 
                 plugins = self._ctx.plugins
+
+                def prepare(env: jinja2.Environment) -> None:
+                    plugins.hook.prepare_jinja2_environment(env=env)
+
                 options = RenderOptions(
                     lang=lang,
                     templates_dir=self._ctx.config.path_setting("reports", "templates_dir"),
                     plugin_templates=tuple(plugins.template_dirs()),
-                    jinja_hook=lambda env: plugins.hook.prepare_jinja2_environment(env=env),
+                    jinja_hook=prepare,
                 )
                 self._envs[lang] = make_environment("html", options)
             return self._envs[lang]

@@ -116,19 +116,11 @@ def home(request: Request) -> Response:
 
 @router.get("/plans/{slug}", name="dashboard")
 def dashboard_page(request: Request, slug: str) -> Response:
-    from goaltrack.reports.dashboard import dashboard
     from goaltrack.web.pages import choose_lang
+    from goaltrack.web.reading import dashboard_for
 
     actor = require_actor(request)
     plan_id = plan_for_viewer(request, actor, slug)
     st = state(request)
-    lang = choose_lang(request, st.pages.default_lang())
-    with st.engine.connect() as conn:
-        data = dashboard(conn, st.ctx.plugins, plan_id, report_options(lang), settings=st.ctx.config.values)
+    data = dashboard_for(request, plan_id, lang=choose_lang(request, st.pages.default_lang()))
     return st.pages.render(request, "web/dashboard.html", actor=actor, slug=slug, data=data)
-
-
-def report_options(lang: str) -> Any:
-    from goaltrack.interfaces import RenderOptions
-
-    return RenderOptions(lang=lang)
