@@ -392,9 +392,12 @@ def read_phase(base: str, readers: Sequence[Person], seconds: float, indicator: 
         return "baseline", BASELINE_URL, {}
 
     try:
-        for c, p in zip(clients, readers, strict=True):  # warm-up: one of each per client, not counted
-            pick_for(p)(random.Random(0))
-            c.get(DASHBOARD_URL.format(slug=p.plans[0]))
+        warm = [threading.Thread(target=c.get, args=(DASHBOARD_URL.format(slug=p.plans[0]),))
+                for c, p in zip(clients, readers, strict=True)]  # warm-up, at once: one page each, not counted
+        for th in warm:
+            th.start()
+        for th in warm:
+            th.join()
         log(f"  {len(clients)} readers for {seconds:.0f} s (dashboard + indicator {indicator})")
         pages, t_pages = drive(clients, [pick_for(p) for p in readers], seconds)
         log(f"  the same {len(clients)} clients for {seconds:.0f} s: GET {BASELINE_URL} (baseline)")
@@ -424,6 +427,8 @@ class Write:
     result: str = ""
     ms: float = 0.0
     error: str = ""
+    entry: int | None = None  # the review entry it filed (API only)
+    approvals: list[int] = field(default_factory=list)  # the statuses of the approver's two tries
 
 
 def write_phase(base: str, writers: Sequence[Person], values: int, how: str) -> dict[str, Any]:
@@ -449,7 +454,8 @@ def write_phase(base: str, writers: Sequence[Person], values: int, how: str) -> 
                 if how == "api":
                     r = c.post(url, json={"period": wr.period, "value": wr.value, "note": "web_load",
                                           "submit": wr.review}, headers={"Authorization": f"Bearer {p.token}"})
-                    wr.result = (r.json().get("result") or "") if r.status_code < 300 else ""
+                    answer = r.json() if r.status_code < 300 else {}
+                    wr.result, wr.entry = answer.get("result") or "", answer.get("entry")
                 else:
                     m = csrfs[i]
                     data = {"csrf": m.group(1) if m else "", "period": wr.period, "value": wr.value,
@@ -480,6 +486,48 @@ def write_phase(base: str, writers: Sequence[Person], values: int, how: str) -> 
             "max_ms": max(ok, default=float("nan"))}
 
 
+def approve_phase(base: str, approver: Person, writes: Sequence[Write], threads: int = 10) -> dict[str, Any]:
+    """The approver approves every filed entry twice at once (two threads race for each):
+    exactly one may win (200), the other must lose cleanly (409), and the value becomes
+    current once."""
+    import httpx
+
+    jobs = [w for w in writes if w.entry is not None for _ in range(2)]
+    random.Random(1).shuffle(jobs)
+    lock, barrier = threading.Lock(), threading.Barrier(threads)
+    times: list[float] = []
+
+    def work() -> None:
+        with client(base, None) as c:
+            barrier.wait()
+            while True:
+                with lock:
+                    if not jobs:
+                        return
+                    w = jobs.pop()
+                t0 = time.perf_counter()
+                try:
+                    status = c.post(f"/api/v1/review/{w.entry}/approve",
+                                    headers={"Authorization": f"Bearer {approver.token}"}).status_code
+                except httpx.HTTPError:
+                    status = 0
+                with lock:
+                    w.approvals.append(status)
+                    times.append((time.perf_counter() - t0) * 1000)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    filed = [w for w in writes if w.entry is not None]
+    return {"entries": len(filed), "approved_once": sum(1 for w in filed if sorted(w.approvals) == [200, 409]),
+            "approvals_200": sum(w.approvals.count(200) for w in filed),
+            "approvals_409": sum(w.approvals.count(409) for w in filed),
+            "approvals_other": sum(1 for w in filed for st in w.approvals if st not in (200, 409)),
+            "approve_p95_ms": pct(times, 95)}
+
+
 def count_writes(db_url: str, writes: Sequence[Write]) -> dict[str, Any]:
     """What the database holds afterwards, for every write acknowledged or not."""
     from sqlalchemy import text
@@ -495,7 +543,12 @@ def count_writes(db_url: str, writes: Sequence[Write]) -> dict[str, Any]:
             "WHERE superseded_at IS NULL GROUP BY indicator_id, period_code, breakdown HAVING count(*) > 1) d"
         )).scalar_one()
         for w in writes:
-            if w.review:
+            if w.review and 200 in w.approvals:  # approved: the current value, written by the approval
+                n = conn.execute(text(
+                    "SELECT count(*) FROM measurement m JOIN review_entry e ON e.id = m.review_entry_id "
+                    "WHERE m.review_entry_id = :e AND e.state = 'approved' AND m.superseded_at IS NULL "
+                    "AND abs(m.value - :v) < 1e-9"), {"e": w.entry, "v": float(w.value)}).scalar_one()
+            elif w.review:
                 n = conn.execute(text(
                     "SELECT count(*) FROM review_entry e JOIN pending_measurement pm ON pm.entry_id = e.id "
                     "AND pm.revision = e.revision JOIN indicator i ON i.id = pm.indicator_id "
@@ -542,6 +595,7 @@ class Options:
     writers: int = WRITERS
     indicator: str = "auto"  # auto | page | api
     write_via: str = "auto"  # auto | api | form
+    approve: bool = True  # approve the filed entries afterwards (API only)
 
 
 @dataclass
@@ -573,10 +627,15 @@ def one_config(backend: str, db_url: str, workers: int, crowd: Sequence[Person],
         res.reads = read_phase(srv.base, readers, o.seconds, indicator)
         log(f"  {len(writers)} writers x {o.values} values at once, through the {via} endpoint")
         w = write_phase(srv.base, writers, o.values, via)
+        approval: dict[str, Any] = {}
+        if o.approve and any(x.entry is not None for x in w["writes"]):
+            approver = next(p for p in crowd if p.role == "approver")
+            log("  the approver approves every filed entry, twice at once (10 threads)")
+            approval = approve_phase(srv.base, approver, w["writes"])
     if srv.usage is not None:
         res.server = {"cpu_s": srv.usage.ru_utime + srv.usage.ru_stime, "peak_rss_mib": srv.usage.ru_maxrss / 1024}
     counted = count_writes(db_url, w["writes"])
-    res.writes = {**{k: v for k, v in w.items() if k != "writes"}, **counted, "values_each": o.values,
+    res.writes = {**{k: v for k, v in w.items() if k != "writes"}, **counted, **approval, "values_each": o.values,
                   "writers": len(writers), "endpoint": WRITE_URLS[via]}
     return res
 
@@ -630,12 +689,16 @@ def rows_for(out: dict[str, Any]) -> list[bench.Row]:
                 s["p95_ms"] < P95_TARGET_MS and s["errors"] == 0, None, runs=s["count"],
                 note=f"{s['count']} requests, {s['errors']} errors, {s['per_s']:.1f}/s" if s["errors"] else ""))
         ok = wr["lost"] == 0 and wr["duplicated"] == 0 and wr["failed"] == 0 and wr["duplicate_current_rows_in_db"] == 0
+        ok = ok and wr.get("approved_once", 0) == wr.get("entries", 0) and not wr.get("approvals_other")
+        approved = (f"; {wr['approved_once']}/{wr['entries']} entries approved exactly once "
+                    f"({wr['approvals_409']} 409 to the losing try)") if "entries" in wr else ""
         rows.append(bench.Row(
             f"web {label}: {wr['writers']} writers x {wr['values_each']} values at once: lost + duplicated",
             wr["lost"] + wr["duplicated"], "", "acknowledged of sent", wr["acknowledged"], None,
             "0 lost, 0 duplicated, 0 failed", ok, None, runs=wr["sent"],
             note=f"{wr['acknowledged']}/{wr['sent']} acknowledged, {wr['failed']} failed "
-                 f"({wr['http_5xx']} 5xx, {wr['http_409']} 409, {wr['locked']} locked); p95 {wr['p95_ms']:.0f} ms"))
+                 f"({wr['http_5xx']} 5xx, {wr['http_409']} 409, {wr['locked']} locked); p95 {wr['p95_ms']:.0f} ms"
+                 + approved))
     return rows
 
 
@@ -699,11 +762,13 @@ def main(argv: list[str] | None = None) -> int:
                          "the server has it)")
     ap.add_argument("--write-via", choices=("auto", "api", "form"), default="auto",
                     help="POST values through the JSON API or the record form (auto: the API if it exists)")
+    ap.add_argument("--no-approve", dest="approve", action="store_false",
+                    help="do not approve the filed entries afterwards (approving needs the API)")
     ap.add_argument("--json", type=Path, default=bench.CACHE / "web-results.json")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     a = ap.parse_args(argv)
     o = Options(a.seconds or (5.0 if a.quick else 20.0), a.values or (3 if a.quick else 10), a.readers, a.writers,
-                a.indicator, a.write_via)
+                a.indicator, a.write_via, a.approve)
     paths = bench.build(bench.CACHE / bench.data_key())
     rows = bench_web(paths, a.quick, backends=a.backend, workers=a.workers, options=o, json_path=a.json)
     print()
