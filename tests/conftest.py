@@ -14,6 +14,13 @@ Databases:
 - ``pg_url``: a fresh, empty PostgreSQL database for one test, dropped afterwards.
 - ``db_url``: parametrized ``sqlite`` / ``postgresql``; a test that takes it runs on both
   backends. Tests using PostgreSQL carry the ``postgres`` mark (``-m "not postgres"`` skips them).
+
+Real browser (Playwright's sync API driving Debian's ``chromium``; helpers in ``browser_support``):
+- ``browser`` (session): a Playwright ``Browser``; skipped locally with the reason, failed in CI
+  or with ``GOALTRACK_REQUIRE_BROWSER=1``, when Chromium or Playwright is missing. Closed, and
+  Playwright stopped, at the end of the session.
+- ``page``: a ``Page`` in a fresh browser context (own cookies and storage), 1280x900; closed
+  after the test. Tests using either carry the ``browser`` mark.
 """
 
 from __future__ import annotations
@@ -29,15 +36,20 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 TESTS = str(Path(__file__).resolve().parent)
 if TESTS not in sys.path:  # pytest's default import mode adds it; importlib mode does not
     sys.path.insert(0, TESTS)
 
-from helpers import unavailable  # noqa: E402
+import browser_support  # noqa: E402
+from helpers import need, unavailable  # noqa: E402
 
 PG_URL_ENV = "GOALTRACK_TEST_PG_URL"
 PLUGIN_ENV_VARS = (
@@ -222,13 +234,77 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
+# --------------------------------------------------------------------------- real browser
+
+BROWSER_FIXTURES = ("browser", "page")
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """A Playwright ``Browser`` on Debian's headless Chromium, for the whole session."""
+    chromium = need("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("BROWSER", "playwright is not installed (pip install -e '.[dev]')")
+    home = tmp_path_factory.mktemp("chromium-home")  # crashpad and dconf write under $HOME
+    pw = sync_playwright().start()
+    browser_support.remember_loop(pw._loop)  # type: ignore[attr-defined]
+    try:
+        try:
+            launched = pw.chromium.launch(
+                executable_path=chromium,
+                headless=True,
+                args=list(browser_support.CHROMIUM_ARGS),
+                env={**os.environ, "HOME": str(home)},
+                timeout=60_000,
+            )
+        except Exception as exc:  # e.g. a driver needing a newer Chromium
+            pytest.fail(f"Playwright could not launch {chromium}: {exc}", pytrace=False)
+        try:
+            yield launched
+        finally:
+            browser_support.loop_marker_on()
+            launched.close()
+    finally:
+        browser_support.loop_marker_on()
+        pw.stop()
+        browser_support.remember_loop(None)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A ``Page`` in its own browser context (1280x900 viewport, 20 s timeouts)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def _playwright_loop_mark(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Playwright marks its asyncio loop as running in this thread between its calls, which
+    makes ``asyncio.run()`` fail: keep the mark only during tests that use the browser."""
+    if any(name in request.fixturenames for name in BROWSER_FIXTURES):
+        browser_support.loop_marker_on()
+    else:
+        browser_support.loop_marker_off()
+    yield
+    browser_support.loop_marker_off()
+
+
 # --------------------------------------------------------------------------- hooks
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test that uses PostgreSQL with ``postgres``, so ``-m`` can select it."""
+    """Mark every test that uses PostgreSQL with ``postgres``, and every one that uses the
+    ``browser`` fixture with ``browser``, so ``-m`` can select them."""
     for item in items:
         names = getattr(item, "fixturenames", ())
+        if any(n in names for n in BROWSER_FIXTURES) and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
         if ("pg_url" in names or "pg_server_url" in names) and not item.get_closest_marker(
             "postgres"
         ):

@@ -48,6 +48,22 @@ def report(db: Path, kind: str, fmt: str, *args: str | Path) -> str:
     return invoke("--db", db, "report", kind, "--format", fmt, *args)
 
 
+def demo_reports_in(out: Path) -> dict[str, Path]:
+    """``goaltrack demo --out OUT/demo`` (bundled plan + example data), then its HTML reports
+    in the plan's language as ``OUT/<kind>.html``, one per :data:`KINDS`; statuses pinned to
+    :data:`FIXED_TIME`, so the pages are the same every run."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("goaltrack.store.recording.utcnow", lambda: FIXED_TIME)
+        mp.setenv("GOALTRACK_DB", str(out / "unused.db"))
+        invoke("demo", "--out", out / "demo")
+    db = out / "demo" / "goaltrack.db"
+    paths = {}
+    for kind in KINDS:
+        paths[kind] = out / f"{kind}.html"
+        paths[kind].write_text(report(db, kind, "html"), encoding="utf-8")
+    return paths
+
+
 class Tags(html.parser.HTMLParser):
     """Every start tag of an HTML document with its attributes, and the text of <style>."""
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from helpers import _CONSOLE, CHROMIUM_FLAGS, ChromiumRun, _chromium, need
-from report_helpers import EVIL_PLAN, FIXED_TIME, KINDS, Tags, invoke, load_db, report
+from report_helpers import EVIL_PLAN, KINDS, Tags, demo_reports_in, load_db, report
 
 pytestmark = pytest.mark.browser
 
@@ -173,17 +173,7 @@ def dump_dom(html: Path, tmp_path: Path) -> tuple[str, list[str]]:
 def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     """The demo database (bundled plan + example data), its HTML reports in the plan's
     language; statuses pinned to a fixed time so the screenshots are the same every run."""
-    out = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("goaltrack.store.recording.utcnow", lambda: FIXED_TIME)
-        mp.setenv("GOALTRACK_DB", str(out / "unused.db"))
-        invoke("demo", "--out", out / "demo")
-    db = out / "demo" / "goaltrack.db"
-    paths = {}
-    for kind in KINDS:
-        paths[kind] = out / f"{kind}.html"
-        paths[kind].write_text(report(db, kind, "html"), encoding="utf-8")
-    yield paths
+    yield demo_reports_in(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.mark.parametrize("kind", KINDS)

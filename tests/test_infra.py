@@ -252,6 +252,7 @@ def test_ci_run_is_executable_and_calls_make_test() -> None:
     text = run.read_text()
     assert "make -k test" in text and "make demo" in text
     assert "pg_test_up" in text and "GOALTRACK_REQUIRE_PG=1" in text
+    assert "browser_support.py fetch-axe" in text and "GOALTRACK_REQUIRE_BROWSER=1" in text
     for script in (run, REPO / ".ci" / "pg.sh"):
         r = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
         assert r.returncode == 0, r.stderr

@@ -170,12 +170,14 @@ def make_environment(flavour: Flavour, options: RenderOptions) -> jinja2.Environ
     )
     if flavour == "html":
         from goaltrack.render import charts as svg
+        from goaltrack.render.series_chart import series_chart
 
         env.globals.update(
             coverage_matrix=lambda data: svg.coverage_matrix(data, fmt),
             budget_bars=lambda data: svg.budget_bars(data, fmt),
             budget_changes=lambda data: svg.budget_changes(data, fmt),
             sparkline=lambda indicator: svg.sparkline(indicator, fmt),
+            series_chart=lambda indicator: series_chart(indicator, fmt),
             coverage_bar=lambda summary: svg.coverage_bar(summary, fmt),
         )
     if options.jinja_hook is not None:

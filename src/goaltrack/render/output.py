@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -43,7 +44,9 @@ def check_format(plugins: Plugins, fmt: str) -> None:
 def render(app: Host, report: Report, fmt: str, options: RenderOptions | None = None) -> str | bytes:
     """``report`` as ``fmt`` gives it: ``options`` completed with the language (the one asked
     for, else config ``[reports] lang``, else the report's), the templates directory (else
-    config ``[reports] templates_dir``) and the plugins' templates and Jinja2 hook."""
+    config ``[reports] templates_dir``) and the plugins' templates and Jinja2 hook; a
+    ``jinja_hook`` the caller set runs after the plugins' (the web application adds its
+    site bar that way)."""
     check_format(app.plugins, fmt)
     asked = options or RenderOptions()
     chosen = (
@@ -63,7 +66,7 @@ def render(app: Host, report: Report, fmt: str, options: RenderOptions | None = 
         lang_asked=bool(asked.lang or app.setting("reports", "lang")),
         templates_dir=templates,
         plugin_templates=tuple(plugins.template_dirs()),
-        jinja_hook=lambda env: _prepare(plugins, env),
+        jinja_hook=lambda env: _prepare(plugins, env, asked.jinja_hook),
     )
     result = plugins.output_formats[fmt].render(report, complete)
     if not isinstance(result, str | bytes):
@@ -74,6 +77,9 @@ def render(app: Host, report: Report, fmt: str, options: RenderOptions | None = 
     return result
 
 
-def _prepare(plugins: Plugins, env: object) -> None:
-    """Let every plugin customise a templated format's Jinja2 environment."""
+def _prepare(plugins: Plugins, env: object, own: Callable[[Any], None] | None = None) -> None:
+    """Let every plugin customise a templated format's Jinja2 environment, then the caller's
+    own hook (``options.jinja_hook``: the web application's site bar), which has the last word."""
     plugins.hook.prepare_jinja2_environment(env=env)
+    if own is not None:
+        own(env)

@@ -81,6 +81,7 @@ def create_app(ctx: AppContext, *, secret: str, https: bool = False) -> FastAPI:
     for module in (routes_home, routes_plan, routes_work, routes_review, routes_admin, api):
         app.include_router(module.router)
     _plugin_routes(app, ctx)
+    api.api_only_schema(app)
     _error_handlers(app)
     return app
 
@@ -204,7 +205,8 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        return error_response(request, exc.status_code, str(exc.detail), code=getattr(exc, "code", None),
+                              headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -78,11 +78,18 @@ class Pages:
                headers: dict[str, str] | None = None, **values: Any) -> HTMLResponse:
         from starlette.responses import HTMLResponse
 
+        html = self.render_text(request, name, actor=actor, **values)
+        return HTMLResponse(html, status_code=status, headers={**(_NO_STORE if actor is not None else {}),
+                                                               **(headers or {})})
+
+    def render_text(self, request: Request, name: str, *, actor: Actor | None, **values: Any) -> str:
+        """Template ``name`` with a page's context, as text: a whole page, or a part of one
+        (the site bar above a report viewed in the web application)."""
         from goaltrack.web.session import csrf_token
 
         lang = choose_lang(request, self.default_lang())
         template = self.env(lang).get_template(name)
-        html = template.render(
+        return template.render(
             request=request,
             actor=actor,
             csrf=csrf_token(request),
@@ -91,8 +98,6 @@ class Pages:
             languages=LANGUAGES,
             **values,
         )
-        return HTMLResponse(html, status_code=status, headers={**(_NO_STORE if actor is not None else {}),
-                                                               **(headers or {})})
 
 
 # A signed-in page is someone's own view of the data: not for shared caches.
@@ -117,3 +122,28 @@ def safe_next(target: str | None, request: Request) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return f"{root}/"
     return target
+
+
+def flash(request: Request, text: str, **params: Any) -> None:
+    """A message for the next page the person sees (post/redirect/get). ``text`` is an
+    English msgid (marked with :func:`goaltrack.render.i18n.N_`) filled with ``params``, or
+    a message already in the reader's language; either way it is stored translated."""
+    if params:
+        text = formatter(request).gettext(text) % {k: str(v) for k, v in params.items()}
+    else:
+        text = formatter(request).gettext(text)
+    request.session["flash"] = text
+
+
+def pop_flash(request: Request) -> str | None:
+    """The message :func:`flash` left, once; pass it to the page as ``flash``
+    (``web/layout.html`` shows it)."""
+    text = request.session.pop("flash", None)
+    return str(text) if text else None
+
+
+def formatter(request: Request) -> Any:
+    """The :class:`~goaltrack.render.i18n.Formatter` of the request's language (for messages
+    built in Python: ``formatter(request).gettext(N_("..."))``)."""
+    pages: Pages = request.app.state.goaltrack.pages
+    return pages.env(choose_lang(request, pages.default_lang())).globals["fmt"]
