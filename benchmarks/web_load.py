@@ -375,7 +375,34 @@ def routes(c: Any, reader: Person, how: str) -> tuple[str, str]:
     return ("page" if page else "api"), wr
 
 
-def read_phase(base: str, readers: Sequence[Person], seconds: float, indicator: str) -> dict[str, Any]:
+def warm_up(clients: Sequence[Any], readers: Sequence[Person], indicator: str,
+            auth_for: Callable[[Person], dict[str, str]], rounds: int) -> float:
+    """Not counted: every plan's dashboard and one indicator page of it, ``rounds`` times (each
+    worker process has its own report cache), the clients at once; the seconds it took."""
+    jobs = [(c, p, slug) for _ in range(rounds) for c, p in zip(clients, readers, strict=True) for slug in p.plans]
+    lock = threading.Lock()
+
+    def work(c: Any) -> None:
+        while True:
+            with lock:
+                mine = next((j for j in jobs if j[0] is c), None)
+                if mine is None:
+                    return
+                jobs.remove(mine)
+            _c, p, slug = mine
+            c.get(DASHBOARD_URL.format(slug=slug))
+            c.get(INDICATOR_URLS[indicator].format(slug=slug, code="I01-K01"), headers=auth_for(p))
+
+    t = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return time.perf_counter() - t
+
+
+def read_phase(base: str, readers: Sequence[Person], seconds: float, indicator: str, workers: int) -> dict[str, Any]:
     codes = [c for c, _unit in generate.indicator_codes()]
     clients = [client(base, p) for p in readers]
 
@@ -393,12 +420,8 @@ def read_phase(base: str, readers: Sequence[Person], seconds: float, indicator: 
         return "baseline", BASELINE_URL, {}
 
     try:
-        warm = [threading.Thread(target=c.get, args=(DASHBOARD_URL.format(slug=p.plans[0]),))
-                for c, p in zip(clients, readers, strict=True)]  # warm-up, at once: one page each, not counted
-        for th in warm:
-            th.start()
-        for th in warm:
-            th.join()
+        warm_s = warm_up(clients, readers, indicator, auth_for=lambda p: pick_for(p)(random.Random(0))[2],
+                         rounds=workers)
         # pages, baseline, pages, baseline: the machine's other load falls on both alike
         pages: list[Sample] = []
         base_samples: list[Sample] = []
@@ -417,6 +440,7 @@ def read_phase(base: str, readers: Sequence[Person], seconds: float, indicator: 
     out["pages (both)"] = summary(pages, t_pages)
     out["baseline"] = summary(base_samples, t_base)
     out["indicator_url"] = INDICATOR_URLS[indicator]
+    out["warm_up_s"] = warm_s
     return out
 
 
@@ -632,7 +656,9 @@ def one_config(backend: str, db_url: str, workers: int, crowd: Sequence[Person],
         finally:
             probe.close()
         indicator = indicator if o.indicator == "auto" else o.indicator
-        res.reads = read_phase(srv.base, readers, o.seconds, indicator)
+        res.reads = read_phase(srv.base, readers, o.seconds, indicator, workers)
+        log(f"  warm-up (every plan's dashboard and an indicator page, {workers}x, not counted): "
+            f"{res.reads['warm_up_s']:.0f} s")
         log(f"  {len(writers)} writers x {o.values} values at once, through the {via} endpoint")
         w = write_phase(srv.base, writers, o.values, via)
         approval: dict[str, Any] = {}
