@@ -698,7 +698,8 @@ def run_all(paths: dict[str, Path], backends: Sequence[str], workers: Sequence[i
                 notes.append(f"goaltrack db copy of the national database to PostgreSQL: {pg.copy_seconds:.0f} s "
                              "(once; cached in the server's gt_web_national)")
             for n in workers:
-                results.append(one_config("postgresql", pg.fresh(), n, crowd, o, nat))
+                results.append(one_config("postgresql", pg.fresh(), n, crowd, o,
+                                          nat + ("" if pg.given else ", own cluster, fsync off")))
             pg._admin(f"DROP DATABASE IF EXISTS {pg.RUN} WITH (FORCE)")
         finally:
             pg.stop()
