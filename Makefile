@@ -24,7 +24,7 @@ PLUGIN_PYPROJECTS := $(sort $(wildcard plugins/*/pyproject.toml))
 PLUGIN_DIRS := $(patsubst %/pyproject.toml,%,$(PLUGIN_PYPROJECTS))
 LINT_DIRS := $(wildcard src tests plugins benchmarks) examples
 
-.PHONY: help venv install reinstall demo serve test lint ruff mypy pytest bench clean distclean
+.PHONY: help venv install reinstall demo serve test lint ruff mypy pytest bench bench-web clean distclean
 
 help: ## Show this help
 	@echo "goaltrack make targets:"
@@ -68,6 +68,9 @@ test: lint pytest ## ruff, mypy, then the whole test suite
 
 bench: install ## Benchmarks (benchmarks/run.py); not part of make test
 	$(PY) benchmarks/run.py
+
+bench-web: install ## Only the web load benchmark (benchmarks/web_load.py via run.py --only web)
+	$(PY) benchmarks/run.py --only web
 
 clean: ## Remove demo output and caches (keeps .venv)
 	rm -rf $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache build dist

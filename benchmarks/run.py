@@ -13,7 +13,10 @@ every command as a subprocess, the way a user runs it, next to its baseline:
   ``python -c "import sqlmodel"``;
 - ``goaltrack score`` and ``goaltrack report coverage --format json`` for one plan, in the
   national database and in a database holding only that plan, and ``goaltrack score
-  --all-plans`` and ``goaltrack report coverage --all-plans`` for all 98 plans.
+  --all-plans`` and ``goaltrack report coverage --all-plans`` for all 98 plans;
+- ``goaltrack serve`` on the national database (``web_load.py``): 20 concurrent readers of the
+  dashboard and indicator pages vs. the same clients on a static file, and 50 contributors
+  recording values at once, counted afterwards, on SQLite and PostgreSQL, 1 and 2 workers.
 
 Each figure is the median of several runs, the runs of a figure and its baseline interleaved
 (A B A B ...) so that the machine's other load falls on both alike; peak memory is each
@@ -52,6 +55,7 @@ PLANS = 98
 IMPORT_ROWS = 1_000_000
 SMALL_ROWS = 100_000
 ONE_PLAN = 42  # the plan timed alone; any of them
+GROUPS = ("import", "startup", "scoring", "web")
 SU_REPEAT_BELOW = 90.0  # seconds: repeat sqlite-utils (up to 3 runs) only while it is faster
 sys.path.insert(0, str(BENCH))
 
@@ -449,12 +453,12 @@ def table(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one run of each figure (a smoke test, not a measurement)")
-    ap.add_argument("--only", nargs="*", choices=("import", "startup", "scoring"), help="run only these groups")
+    ap.add_argument("--only", nargs="*", choices=GROUPS, help="run only these groups")
     ap.add_argument("--json", type=Path, default=CACHE / "results.json", help="where to write the raw results")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     a = ap.parse_args(argv)
     started = time.perf_counter()
-    groups = a.only or ["import", "startup", "scoring"]
+    groups = a.only or list(GROUPS)
     info = machine()
     log("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()))
     # An installed goaltrack has its bytecode compiled; an editable one compiles on first use,
@@ -477,6 +481,11 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_startup(paths, work, 1 if a.quick else 9)
     if "scoring" in groups:
         rows += bench_scoring(paths, work, 1 if a.quick else 5)
+    if "web" in groups:  # goaltrack serve under concurrent readers and writers (web_load.py)
+        sys.modules.setdefault("run", sys.modules[__name__])  # web_load imports this module as "run"
+        import web_load
+
+        rows += web_load.bench_web(paths, a.quick)
     elapsed = time.perf_counter() - started
     info["load average (end)"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print()
