@@ -112,6 +112,15 @@ def test_hook_register_data_sources(plugin_dir: PluginDir, tmp_path: Path) -> No
     ]
 
 
+def test_hook_register_web_routes(plugin_dir: PluginDir) -> None:
+    p = load(plugin_dir("web_hello"))
+    routers: list[object] = []
+    p.hook.register_web_routes(register=routers.append)
+    [router] = routers
+    assert [r.path for r in router.routes] == ["/plugins/web-hello"]  # type: ignore[attr-defined]
+    assert p.warnings == []
+
+
 def test_hook_register_scoring_methods(plugin_dir: PluginDir) -> None:
     p = load(plugin_dir("scoring_always_half"))
     method = p.scoring_methods["always-half"]
@@ -353,7 +362,10 @@ def test_registries_match_the_hooks_and_interfaces() -> None:
 
     assert {kind: spec.base for kind, spec in plugins.KINDS.items()} == REGISTRY_TYPES
     assert {spec.hook for spec in plugins.KINDS.values()} == {
-        name for name in load().hook_names if name.startswith("register_") and name != "register_commands"
+        # register_commands adds to a click group and register_web_routes routers to the web
+        # application: neither fills a registry.
+        name for name in load().hook_names
+        if name.startswith("register_") and name not in ("register_commands", "register_web_routes")
     }
 
 
