@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("reports", ("goaltrack.reports",)),
     ("render", ("goaltrack.render",)),
     ("app", ("goaltrack.context", "goaltrack.demo", "goaltrack.default_plugins")),
+    ("publish", ("goaltrack.publish",)),
     ("web", ("goaltrack.web",)),
     ("cli", ("goaltrack.cli", "goaltrack.__main__")),
 ]

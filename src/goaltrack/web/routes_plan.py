@@ -1,7 +1,7 @@
 """A plan's items and reports: the goal, focus area, initiative and indicator pages, and
 every report viewed in the site (with the site bar) or downloaded in any output format.
 
-The pages read the reports (:mod:`goaltrack.web.plan_views`); a report page renders the
+The pages read the reports (:mod:`goaltrack.reports.items`); a report page renders the
 real HTML output format (:func:`goaltrack.render.output.render`) with the site bar put in
 through :attr:`RenderOptions.jinja_hook`, and a download is byte for byte what ``goaltrack
 report KIND --format FMT --lang LANG`` prints on the same database: no site bar in it.
@@ -40,8 +40,8 @@ def _lang(request: Request) -> str:
 def _plan_data(request: Request, slug: str) -> Any:
     """The plan's reports and listings, built once per change of its data (web/cache.py)."""
     from goaltrack.interfaces import RenderOptions
+    from goaltrack.reports.items import load
     from goaltrack.store.database import plan_id_for
-    from goaltrack.web.plan_views import load
 
     st = state(request)
     lang = _lang(request)
@@ -62,7 +62,7 @@ def _page(request: Request, actor: Actor, slug: str, template: str, view: dict[s
 
 @router.get("/plans/{slug}/goals/{code}", name="goal_page")
 def goal_page(request: Request, slug: str, code: str) -> Response:
-    from goaltrack.web.plan_views import goal_view
+    from goaltrack.reports.items import goal_view
 
     actor = require_actor(request)
     plan_for_viewer(request, actor, slug)
@@ -72,7 +72,7 @@ def goal_page(request: Request, slug: str, code: str) -> Response:
 
 @router.get("/plans/{slug}/focus-areas/{code}", name="focus_area_page")
 def focus_area_page(request: Request, slug: str, code: str) -> Response:
-    from goaltrack.web.plan_views import area_view
+    from goaltrack.reports.items import area_view
 
     actor = require_actor(request)
     plan_for_viewer(request, actor, slug)
@@ -82,9 +82,9 @@ def focus_area_page(request: Request, slug: str, code: str) -> Response:
 
 @router.get("/plans/{slug}/initiatives/{code}", name="initiative_page")
 def initiative_page(request: Request, slug: str, code: str) -> Response:
+    from goaltrack.reports.items import initiative_view
     from goaltrack.review.filed import PENDING
     from goaltrack.review.queue import entries_for
-    from goaltrack.web.plan_views import initiative_view
 
     actor = require_actor(request)
     plan_id = plan_for_viewer(request, actor, slug)
@@ -98,8 +98,8 @@ def initiative_page(request: Request, slug: str, code: str) -> Response:
 
 @router.get("/plans/{slug}/indicators/{code}", name="indicator_page")
 def indicator_page(request: Request, slug: str, code: str) -> Response:
+    from goaltrack.reports.items import indicator_view
     from goaltrack.store.recording import history
-    from goaltrack.web.plan_views import indicator_view
 
     actor = require_actor(request)
     plan_id = plan_for_viewer(request, actor, slug)
