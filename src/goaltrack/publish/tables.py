@@ -1,0 +1,193 @@
+"""Tables of the published data: a Table Schema for each, and CSV and JSON written byte-identically.
+
+The same database must give the same bytes, so every value has exactly one text: numbers
+without a trailing ``.0`` and never in exponent form (``12``, ``0.5``, ``1500000``), booleans
+as ``true``/``false``, dates as ISO 8601, timestamps in UTC with a ``Z``. Rows are written as
+they come (an iterable), so a table of millions of rows never sits in memory; the size and
+sha256 are counted on the way, for the data package's ``bytes`` and ``hash``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its name, Table Schema type and what it holds."""
+
+    name: str
+    type: str = "string"  # string | integer | number | boolean | date | datetime
+    description: str = ""
+    required: bool = False
+
+    def descriptor(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.description:
+            out["description"] = self.description
+        if self.required:
+            out["constraints"] = {"required": True}
+        return out
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    fields: tuple[str, ...]
+    resource: str
+    reference: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table's name, title, columns, primary key and foreign keys (by resource name)."""
+
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = field(default=())
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"fields": [f.descriptor() for f in self.fields]}
+        if self.primary_key:
+            out["primaryKey"] = list(self.primary_key)
+        if self.foreign_keys:
+            out["foreignKeys"] = [
+                {"fields": list(fk.fields), "reference": {"resource": fk.resource, "fields": list(fk.reference)}}
+                for fk in self.foreign_keys
+            ]
+        return out
+
+
+def number_text(value: float | int) -> str:
+    """A number as the published files write it: ``12`` for 12.0, no exponent form."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"cannot publish the number {value!r}")
+    if value.is_integer():
+        return str(int(value))
+    text = repr(value)  # the shortest text that reads back as the same float
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def cell(value: Any) -> str:
+    """One value's text in a CSV cell ("" for none)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return number_text(value)
+    if isinstance(value, dt.datetime):
+        return utc_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def utc_text(value: dt.datetime) -> str:
+    """A timestamp in UTC to the second; the database keeps naive datetimes in UTC (SQLite)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def json_value(value: Any) -> Any:
+    """One value for a JSON file: whole floats become ints, dates ISO text."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return utc_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class _Counter:
+    """A binary file that counts and hashes what is written to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("wb")
+        self.size = 0
+        self.sha = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.size += len(data)
+        self.sha.update(data)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    bytes: int
+    sha256: str
+    rows: int
+
+
+def write_csv(path: Path, names: Sequence[str], rows: Iterable[Sequence[Any]], *, chunk: int = 2000) -> Written:
+    """Write a header and ``rows`` as UTF-8 CSV with ``\\n`` line ends, a chunk at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = _Counter(path)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    count = 0
+    try:
+        for row in rows:
+            writer.writerow([cell(v) for v in row])
+            count += 1
+            if count % chunk == 0:
+                out.write(buf.getvalue().encode("utf-8"))
+                buf.seek(0)
+                buf.truncate()
+        out.write(buf.getvalue().encode("utf-8"))
+    finally:
+        out.close()
+    return Written(path, out.size, out.sha.hexdigest(), count)
+
+
+def dumps(data: Any) -> str:
+    """JSON as every published file writes it: sorted keys, two-space indent, a final newline."""
+    return json.dumps(_clean(data), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _clean(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {str(k): _clean(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean(v) for v in data]
+    return json_value(data)
+
+
+def write_json(path: Path, data: Any) -> Written:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = dumps(data).encode("utf-8")
+    path.write_bytes(raw)
+    return Written(path, len(raw), hashlib.sha256(raw).hexdigest(), len(data) if isinstance(data, list) else 1)
+
+
+def rows_as_records(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON objects by column name (for the small download tables)."""
+    return [dict(zip(names, row, strict=True)) for row in rows]
