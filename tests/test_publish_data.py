@@ -21,6 +21,7 @@ from reviewfixtures import SLUG, as_json, gt, review_db
 from sqlalchemy import create_engine
 
 from goaltrack.publish.datapackage import DEFAULT_LICENSE, write_datapackage
+from goaltrack.publish.downloads import Downloads, file_name, write_downloads, write_site_downloads
 from goaltrack.publish.package_tables import TABLES
 from goaltrack.publish.tables import cell, number_text
 from goaltrack.store.database import plan_id_for
@@ -160,3 +161,63 @@ def test_cells() -> None:
         "", "true", "false", "2024-01-02", "2024-01-02T03:04:05Z", "2024-01-02T03:04:05Z"]
     with pytest.raises(ValueError, match="nan"):
         number_text(float("nan"))
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def downloads(url: str, root: Path) -> Downloads:
+    from goaltrack.interfaces import RenderOptions
+    from goaltrack.plugins import load_plugins
+    from goaltrack.reports import items
+
+    plugins = load_plugins(entrypoints=False)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            data = items.load(conn, plugins, SLUG, RenderOptions(), {})
+            out = write_downloads(conn, plugins, root, plan_id_for(conn, SLUG), data)
+            out[("site",)] = write_site_downloads(root, [data.meta])
+            return out
+    finally:
+        engine.dispose()
+
+
+def test_downloads_of_every_page(reviewed: str, tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    links = downloads(reviewed, root)
+    base = f"downloads/{SLUG}"
+    assert links[("plan",)] == [("YAML", f"{base}/plan.yaml"), ("CSV", f"{base}/index.csv"),
+                                ("JSON", f"{base}/index.json")]
+    assert links[("indicator", "ledighed")] == [("CSV", f"{base}/indicators/ledighed.csv"),
+                                                ("JSON", f"{base}/indicators/ledighed.json")]
+    assert {k for k in links if k[0] == "report"} == {("report", r) for r in ("coverage", "budget", "progress")}
+    assert {k[0] for k in links} == {"plan", "goal", "focus_area", "initiative", "indicator", "report", "site"}
+    listed = {path for files in links.values() for _label, path in files}
+    assert listed == set(tree(root))  # every file is offered on a page, and every offer exists
+    assert (root / base / "plan.yaml").read_text(encoding="utf-8").startswith("# goaltrack plan file")
+    # The indicator's CSV is its series: approved, current, totals.
+    with (root / base / "indicators" / "ledighed.csv").open(encoding="utf-8", newline="") as f:
+        series = {r["period"]: r["value"] for r in csv.DictReader(f)}
+    assert series == {"2022": "3.9", "2023": "3.8", "2024": "3.5"}
+    index = json.loads((root / base / "index.json").read_text(encoding="utf-8"))
+    assert [g["code"] for g in index] == ["NG1", "NG2", "NG3", "NG4"]
+    everything = b"".join(tree(root).values()).decode("utf-8")
+    assert "carl" not in everything and "anna" not in everything and "recorded_by" not in everything
+    assert "9.9" not in everything
+    plans = json.loads((root / "downloads" / "plans.json").read_text(encoding="utf-8"))
+    assert plans == [{"slug": SLUG, "title": "Beskæftigelsesplan 2023 (synthetic)",
+                      "organisation": "Holmstad Kommune (synthetic)", "years": "2023", "language": "da",
+                      "synthetic": True}]
+
+
+def test_downloads_are_byte_identical(reviewed: str, tmp_path: Path) -> None:
+    downloads(reviewed, tmp_path / "a")
+    downloads(reviewed, tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+@pytest.mark.parametrize(("code", "name"), [("NG1", "NG1"), ("a/b", "a%2Fb"), ("..", "%2E%2E"), (".", "%2E"),
+                                            ("æ 1", "%C3%A6%201"), ("x.y-z_1", "x.y-z_1")])
+def test_file_names(code: str, name: str) -> None:
+    assert file_name(code) == name
