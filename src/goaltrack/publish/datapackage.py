@@ -59,7 +59,8 @@ def write_table(conn: Connection, root: Path, name: str, plan_ids: list[int]) ->
     table = pk.BY_NAME[name]
     result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(pk.query(name, plan_ids))
     try:
-        return write_csv(root / "data" / f"{name}.csv", table.names, pk.shape(name, result))
+        return write_csv(root / "data" / f"{name}.csv", table.names, pk.shape(name, result),
+                         types=[f.type for f in table.fields])
     finally:
         result.close()
 
