@@ -20,18 +20,19 @@ import pytest
 from reviewfixtures import SLUG, as_json, gt, review_db
 from sqlalchemy import create_engine
 
-from goaltrack.publish.datapackage import DEFAULT_LICENSE, write_datapackage
+from goaltrack.publish.datapackage import DEFAULT_LICENSE, license_of, write_datapackage
 from goaltrack.publish.downloads import Downloads, file_name, write_downloads, write_site_downloads
 from goaltrack.publish.package_tables import TABLES
 from goaltrack.publish.tables import cell, number_text
 from goaltrack.store.database import plan_id_for
 
 
-def publish(url: str, root: Path, *, jobs: int = 1, stamp: str | None = None) -> list[Path]:
+def publish(url: str, root: Path, *, jobs: int = 1, stamp: str | None = None,
+            license: dict[str, str] | None = None) -> list[Path]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return write_datapackage(conn, root, [plan_id_for(conn, SLUG)], stamp=stamp, jobs=jobs)
+            return write_datapackage(conn, root, [plan_id_for(conn, SLUG)], stamp=stamp, jobs=jobs, license=license)
     finally:
         engine.dispose()
 
@@ -117,6 +118,23 @@ def test_stamp_is_the_packages_created(reviewed: str, tmp_path: Path) -> None:
     publish(reviewed, tmp_path / "site", stamp="2026-12-07")
     package = json.loads((tmp_path / "site" / "datapackage.json").read_text(encoding="utf-8"))
     assert package["created"] == "2026-12-07"
+
+
+def test_a_chosen_licence_replaces_the_assumed_one(reviewed: str, tmp_path: Path) -> None:
+    publish(reviewed, tmp_path / "site", license=license_of("CC0-1.0"))
+    package = json.loads((tmp_path / "site" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"] == [{"name": "CC0-1.0", "title": "Creative Commons Zero v1.0 Universal",
+                                    "path": "https://creativecommons.org/publicdomain/zero/1.0/"}]
+    assert "assumed" not in package["description"]
+    assert license_of("") is None and license_of(" Apache-2.0 ") == {"name": "Apache-2.0"}
+
+
+def test_the_licence_setting(tmp_path: Path) -> None:
+    from goaltrack.settings import load_config
+
+    config = tmp_path / "goaltrack.toml"
+    config.write_text('[publish]\nlicense = "ODbL-1.0"\n', encoding="utf-8")
+    assert load_config(config).get("publish", "license") == "ODbL-1.0"
 
 
 def test_links_keep_their_basis_and_codes(reviewed: str, tmp_path: Path) -> None:

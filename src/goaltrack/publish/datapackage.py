@@ -34,6 +34,30 @@ DEFAULT_LICENSE = {
 ASSUMED = ("The licence is goaltrack's default (CC-BY-4.0), assumed, not chosen by the publisher; "
            "set [publish] license in the settings to state the real one.")
 
+#: Licences often chosen for open data, by SPDX identifier: their title and where to read them.
+KNOWN_LICENSES = {
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC0-1.0": ("Creative Commons Zero v1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "CC-BY-SA-4.0": ("Creative Commons Attribution Share Alike 4.0",
+                     "https://creativecommons.org/licenses/by-sa/4.0/"),
+    "ODbL-1.0": ("Open Data Commons Open Database License v1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+    "PDDL-1.0": ("Open Data Commons Public Domain Dedication & License 1.0",
+                 "https://opendatacommons.org/licenses/pddl/1-0/"),
+}
+
+
+def license_of(setting: str) -> dict[str, str] | None:
+    """The package's ``licenses`` entry for ``[publish] license`` (an SPDX identifier);
+    None for an empty setting, which means the assumed default."""
+    name = setting.strip()
+    if not name:
+        return None
+    if name in KNOWN_LICENSES:
+        title, path = KNOWN_LICENSES[name]
+        return {"name": name, "title": title, "path": path}
+    return {"name": name}
+
+
 #: Rows fetched from the database at a time: bounds the memory a table of millions of rows takes.
 BATCH = 5000
 
