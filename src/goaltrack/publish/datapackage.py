@@ -74,7 +74,7 @@ def write_datapackage(conn: Connection, root: Path, plan_ids: list[int], *, stam
         written = {name: write_table(conn, root, name, ids) for name in names}
     descriptor = _descriptor(written, stamp, license)
     files = [written[name].path for name in names]
-    files.append(write_json(root / "datapackage.json", descriptor).path)
+    files.append(write_json(root / "datapackage.json", descriptor, pretty=True).path)
     return files
 
 

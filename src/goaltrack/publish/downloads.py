@@ -57,15 +57,6 @@ def file_name(code: str) -> str:
     return "".join(ch if _SAFE.fullmatch(ch) else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in code)
 
 
-def public(data: Any) -> Any:
-    """``data`` without the keys of :data:`PRIVATE`, at any depth."""
-    if isinstance(data, Mapping):
-        return {k: public(v) for k, v in data.items() if k not in PRIVATE}
-    if isinstance(data, list | tuple):
-        return [public(v) for v in data]
-    return data
-
-
 def write_downloads(conn: Connection, plugins: Plugins, root: Path, plan_id: int, data: items.PlanData) -> Downloads:
     """Write ``root/downloads/{slug}/...`` for plan ``plan_id`` (whose pages ``data`` builds);
     answer each page's downloads."""
@@ -81,7 +72,7 @@ def write_downloads(conn: Connection, plugins: Plugins, root: Path, plan_id: int
     plan_yaml.write_text(export_plan(conn.engine, plan_id), encoding="utf-8")
     goals = [[g.get(c) for c in GOAL_COLUMNS] for g in data.coverage["goals"]]
     out[("plan",)] = [("YAML", (base / "plan.yaml").as_posix()),
-                      *_both(root, base / "index", GOAL_COLUMNS, goals, public(data.coverage["goals"]))]
+                      *_both(root, base / "index", GOAL_COLUMNS, goals, data.coverage["goals"])]
     _check_unique(data)
     for key, kind, folder, view in (("goal", "national-goals", "goals", items.goal_view),
                                     ("focus_area", "focus-areas", "focus-areas", items.area_view),
@@ -90,7 +81,7 @@ def write_downloads(conn: Connection, plugins: Plugins, root: Path, plan_id: int
             shown = view(data, code)
             if shown is not None:
                 out[(key, code)] = _both(root, base / folder / file_name(code), LINK_COLUMNS,
-                                         _linked_rows(shown), public(shown))
+                                         _linked_rows(shown), shown)
     it = m.table_of(m.Indicator)
     ids = dict(conn.execute(select(it.c.code, it.c.id).where(it.c.plan_id == plan_id)).all())
     series = series_of(conn, sorted(ids.values()), None)
@@ -103,7 +94,7 @@ def write_downloads(conn: Connection, plugins: Plugins, root: Path, plan_id: int
             shown.pop(gone, None)
         shown["series"] = points
         out[("indicator", code)] = _both(root, base / "indicators" / file_name(code), SERIES_COLUMNS,
-                                         [[p.get(c) for c in SERIES_COLUMNS] for p in points], public(shown))
+                                         [[p.get(c) for c in SERIES_COLUMNS] for p in points], shown)
     for kind in REPORTS:
         out[("report", kind)] = _report(conn, plugins, root, base / "reports" / kind, kind, slug)
     return out
@@ -113,7 +104,7 @@ def _both(root: Path, stem: Path, columns: Sequence[str], rows: Iterable[Sequenc
           data: Any) -> list[tuple[str, str]]:
     csv_path, json_path = stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".json")
     write_csv(root / csv_path, columns, rows)
-    write_json(root / json_path, data)
+    write_json(root / json_path, data, drop=PRIVATE)
     return [("CSV", csv_path.as_posix()), ("JSON", json_path.as_posix())]
 
 
@@ -151,7 +142,7 @@ def _report(conn: Connection, plugins: Plugins, root: Path, stem: Path, kind: st
 
     report = _without_people(build_report(conn, plugins, kind, RenderOptions(), plan_slug=slug))
     json_path = stem.with_name(stem.name + ".json")
-    write_json(root / json_path, public(report.data))
+    write_json(root / json_path, report.data, drop=PRIVATE)
     links = [("JSON", json_path.as_posix())]
     csv_format = plugins.output_formats.get("csv")
     if csv_format is not None and report.tables:
