@@ -239,3 +239,13 @@ def test_downloads_are_byte_identical(reviewed: str, tmp_path: Path) -> None:
                                             ("æ 1", "%C3%A6%201"), ("x.y-z_1", "x.y-z_1")])
 def test_file_names(code: str, name: str) -> None:
     assert file_name(code) == name
+
+
+def test_codes_that_share_a_file_name_are_refused() -> None:
+    from goaltrack.errors import UsageError
+    from goaltrack.publish.downloads import check_file_names
+    from goaltrack.reports.items import PlanData
+
+    check_file_names(PlanData(coverage={}, progress={}, lists={"initiatives": {"A": {}, "B": {}}}))
+    with pytest.raises(UsageError, match="initiatives codes 'A' and 'a' give the same file name"):
+        check_file_names(PlanData(coverage={}, progress={}, lists={"initiatives": {"A": {}, "a": {}}}))

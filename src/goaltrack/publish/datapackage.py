@@ -65,11 +65,15 @@ BATCH = 5000
 def write_datapackage(conn: Connection, root: Path, plan_ids: list[int], *, stamp: str | None,
                       jobs: int = 1, license: dict[str, str] | None = None) -> list[Path]:
     """Write ``root/data/*.csv`` and ``root/datapackage.json`` for ``plan_ids``; answer the
-    files written (the CSVs in table order, then ``datapackage.json``)."""
+    files written (the CSVs in table order, then ``datapackage.json``). ``license`` is the
+    Data Package ``licenses`` entry (:func:`license_of` of ``[publish] license``); None says
+    the default is assumed. An in-memory SQLite database, which no other process can open,
+    is written by this process whatever ``jobs`` says."""
     ids = sorted(plan_ids)
     names = [t.name for t in pk.TABLES]
-    if jobs > 1 and conn.dialect.name in ("sqlite", "postgresql") and _url(conn) is not None:
-        written = _in_processes(_url(conn) or "", root, ids, names, jobs)
+    url = _url(conn)
+    if jobs > 1 and url is not None:
+        written = _in_processes(url, root, ids, names, jobs)
     else:
         written = {name: write_table(conn, root, name, ids) for name in names}
     descriptor = _descriptor(written, stamp, license)

@@ -73,7 +73,7 @@ def write_downloads(conn: Connection, plugins: Plugins, root: Path, plan_id: int
     goals = [[g.get(c) for c in GOAL_COLUMNS] for g in data.coverage["goals"]]
     out[("plan",)] = [("YAML", (base / "plan.yaml").as_posix()),
                       *_both(root, base / "index", GOAL_COLUMNS, goals, data.coverage["goals"])]
-    _check_unique(data)
+    check_file_names(data)
     for key, kind, folder, view in (("goal", "national-goals", "goals", items.goal_view),
                                     ("focus_area", "focus-areas", "focus-areas", items.area_view),
                                     ("initiative", "initiatives", "initiatives", items.initiative_view)):
@@ -124,7 +124,7 @@ def _linked_rows(view: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-def _check_unique(data: items.PlanData) -> None:
+def check_file_names(data: items.PlanData) -> None:
     """Two codes of one kind that percent-encode to one file name would overwrite each other."""
     from goaltrack.errors import UsageError
 

@@ -229,8 +229,3 @@ def write_json(path: Path, data: Any, *, pretty: bool = False, drop: frozenset[s
     raw = dumps(data, pretty=pretty, drop=drop).encode("utf-8")
     path.write_bytes(raw)
     return Written(path, len(raw), hashlib.sha256(raw).hexdigest(), len(data) if isinstance(data, list) else 1)
-
-
-def rows_as_records(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
-    """Rows as JSON objects by column name (for the small download tables)."""
-    return [dict(zip(names, row, strict=True)) for row in rows]
