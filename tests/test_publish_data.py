@@ -60,12 +60,16 @@ def totals(root: Path, indicator: str = "ledighed") -> dict[str, str]:
 @pytest.fixture
 def reviewed(db_url: str, tmp_path: Path) -> str:
     """holmstad-2023 with an approved new value (2024), an approved correction (2023: 3.7 ->
-    3.8, superseding the plan file's value) and a submitted, unapproved one (2022)."""
+    3.8, superseding the plan file's value) and a submitted, unapproved one (2022); an
+    approved status of I2 and a submitted, unapproved one of I3."""
     review_db(db_url, tmp_path).dispose()
     for period, value in (("2024", "3.5"), ("2023", "3.8")):
         n = entry_number(gt(db_url, "record", "ledighed", value, "-p", period, "--submit", as_="carl").stdout)
         gt(db_url, "approve", str(n), as_="anna")
     gt(db_url, "record", "ledighed", "9.9", "-p", "2022", "--submit", as_="carl")
+    n = entry_number(gt(db_url, "status", "I2", "done", "--note", "Approved status", "--submit", as_="carl").stdout)
+    gt(db_url, "approve", str(n), as_="anna")
+    gt(db_url, "status", "I3", "at-risk", "--note", "Waits for review", "--submit", as_="carl")
     return db_url
 
 
@@ -96,6 +100,9 @@ def test_only_approved_current_values(reviewed: str, tmp_path: Path) -> None:
     assert len({(r["indicator"], r["period"], r["breakdown"]) for r in rows}) == len(rows)
     text = "".join(p.read_text(encoding="utf-8") for p in (root / "data").glob("*.csv"))
     assert "9.9" not in text and "carl" not in text and "anna" not in text
+    statuses = [(r["initiative"], r["sequence"], r["status"], r["note"]) for r in table(root, "initiative_statuses")]
+    assert ("I2", "1", "done", "Approved status") in statuses
+    assert not [s for s in statuses if s[0] == "I3"] and "Waits for review" not in text
     # The published figures are the progress report's (which leaves pending values out).
     progress = as_json(reviewed, "report", "progress", "--plan", SLUG)
     for ind in progress["indicators"]:
@@ -222,7 +229,7 @@ def test_downloads_of_every_page(reviewed: str, tmp_path: Path) -> None:
     assert [g["code"] for g in index] == ["NG1", "NG2", "NG3", "NG4"]
     everything = b"".join(tree(root).values()).decode("utf-8")
     assert "carl" not in everything and "anna" not in everything and "recorded_by" not in everything
-    assert "9.9" not in everything
+    assert "9.9" not in everything and "Waits for review" not in everything and "Approved status" in everything
     plans = json.loads((root / "downloads" / "plans.json").read_text(encoding="utf-8"))
     assert plans == [{"slug": SLUG, "title": "Beskæftigelsesplan 2023 (synthetic)",
                       "organisation": "Holmstad Kommune (synthetic)", "years": "2023", "language": "da",
