@@ -102,7 +102,7 @@ def _items(model: type[Any], plan_ids: list[int], *cols: Any, extra: Any = None)
 
 def _plans(plan_ids: list[int]) -> Select[Any]:
     pt = m.table_of(m.Plan)
-    # first_year and last_year are computed in Python (years is JSON); see rows_of
+    # first_year and last_year come from the JSON years in Python (shape): JSON functions differ by database
     return (select(pt.c.slug, pt.c.title, pt.c.organisation, pt.c.years, pt.c.language, pt.c.currency,
                    pt.c.amount_unit, pt.c.amount_scale, pt.c.price_basis, pt.c.approved_by, pt.c.approved_on,
                    pt.c.follows, pt.c.synthetic, pt.c.source["title"].as_string())
