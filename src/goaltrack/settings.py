@@ -84,6 +84,12 @@ class WebSettings(_Section):
     max_upload_mb: Annotated[float, Field(gt=0, le=1024), _wanted("more than 0, at most 1024")] = 20
 
 
+class PublishSettings(_Section):
+    # The open data licence of `goaltrack publish`, as an SPDX identifier; empty: the package
+    # says CC-BY-4.0 and that this is an assumption (goaltrack.publish.datapackage).
+    license: str = ""
+
+
 class PathSettings(_Section):
     allow_outside_plan_dir: bool = False
 
@@ -101,6 +107,7 @@ class Settings(BaseModel):
     checks: CheckSettings = CheckSettings()
     reports: ReportSettings = ReportSettings()
     web: WebSettings = WebSettings()
+    publish: PublishSettings = PublishSettings()
     paths: PathSettings = PathSettings()
 
 
