@@ -50,8 +50,8 @@ _SAFE = re.compile(r"[A-Za-z0-9._-]")
 
 def file_name(code: str) -> str:
     """``code`` as a file name: every character outside ``[A-Za-z0-9._-]`` percent-encoded
-    (UTF-8), and ``.``/``..`` too, so no code can leave its folder. The same rule as the
-    site's page files (``publish.paths.file_name``), so a page and its downloads share a name."""
+    (UTF-8), and ``.``/``..`` too, so no code can leave its folder. The site's page files
+    are to use this same function, so a page and its downloads share a name."""
     if code in (".", ".."):
         return code.replace(".", "%2E")
     return "".join(ch if _SAFE.fullmatch(ch) else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in code)
@@ -64,6 +64,7 @@ def write_downloads(conn: Connection, plugins: Plugins, root: Path, plan_id: int
     from goaltrack.store import tables as m
     from goaltrack.store.planexport import export_plan
 
+    check_file_names(data)  # before anything is written: a refused plan leaves no files
     slug = str(data.meta["plan"])
     base = Path("downloads") / file_name(slug)
     out: Downloads = {}
@@ -73,7 +74,6 @@ def write_downloads(conn: Connection, plugins: Plugins, root: Path, plan_id: int
     goals = [[g.get(c) for c in GOAL_COLUMNS] for g in data.coverage["goals"]]
     out[("plan",)] = [("YAML", (base / "plan.yaml").as_posix()),
                       *_both(root, base / "index", GOAL_COLUMNS, goals, data.coverage["goals"])]
-    check_file_names(data)
     for key, kind, folder, view in (("goal", "national-goals", "goals", items.goal_view),
                                     ("focus_area", "focus-areas", "focus-areas", items.area_view),
                                     ("initiative", "initiatives", "initiatives", items.initiative_view)):

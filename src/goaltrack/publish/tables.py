@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from goaltrack.clock import as_utc
+
 
 @dataclass(frozen=True)
 class Field:
@@ -98,17 +100,16 @@ def cell(value: Any) -> str:
     if isinstance(value, int | float):
         return number_text(value)
     if isinstance(value, dt.datetime):
-        return utc_text(value)
+        return iso_utc(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 
 
-def utc_text(value: dt.datetime) -> str:
-    """A timestamp in UTC to the second; the database keeps naive datetimes in UTC (SQLite)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.replace(microsecond=0).isoformat() + "Z"
+def iso_utc(value: dt.datetime) -> str:
+    """A timestamp as Table Schema's ``datetime`` (``2026-12-07T11:29:49Z``), to the second.
+    Not :func:`goaltrack.clock.utc_text`, whose text is for people, not for ISO 8601 readers."""
+    return as_utc(value).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def json_value(value: Any) -> Any:
@@ -116,7 +117,7 @@ def json_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dt.datetime):
-        return utc_text(value)
+        return iso_utc(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -213,14 +214,10 @@ def _clean(data: Any, drop: frozenset[str]) -> Any:
     kind = type(data)
     if kind in _PLAIN:
         return data
-    if kind is dict:
+    if kind is dict or isinstance(data, dict):
         return {str(k): _clean(v, drop) for k, v in data.items() if k not in drop}
     if kind is list or kind is tuple:
         return [_clean(v, drop) for v in data]
-    if kind is float:
-        return int(data) if data.is_integer() else data
-    if isinstance(data, dict):
-        return {str(k): _clean(v, drop) for k, v in data.items() if k not in drop}
     return json_value(data)
 
 
